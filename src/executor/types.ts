@@ -1,0 +1,56 @@
+// The executor's seam: it schedules hosts; what a host's play does is runHost's business.
+import type { Rollout, RollbackPolicy } from '../playbook/types.js';
+import type { Emit } from '../report/events.js';
+
+export type HostResultStatus = 'ok' | 'changed' | 'failed' | 'unreachable' | 'skipped';
+
+export interface HostResult {
+  host: string;
+  status: HostResultStatus;
+  msg?: string;
+  /** Canary gate outcome, when this host ran in the canary stage. */
+  gatesPassed?: boolean;
+}
+
+/** Given to runHost: per-task throttles and an abort signal; the host holds its slot meanwhile. */
+export interface HostSlot {
+  batch: number;
+  canary: boolean;
+  signal: AbortSignal;
+  /** Run fn under the task's own concurrency limit (task `throttle:`). */
+  throttle<T>(key: string, limit: number, fn: () => Promise<T>): Promise<T>;
+}
+
+export interface Clock {
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export interface RolloutOptions {
+  hosts: string[];
+  rollout: Rollout;
+  /** -f/--forks overrides rollout.concurrency when given */
+  forks?: number;
+  groupsOf(host: string): string[];
+  /** For canary `per:` selection: the distinct-value key of a host (already evaluated). */
+  canaryKey?(host: string): string;
+  runHost(host: string, slot: HostSlot): Promise<HostResult>;
+  /** Undo a host's changes (rollback policy); absent = rollback unsupported here. */
+  rollbackHost?(host: string): Promise<'restored' | 'failed'>;
+  rollbackPolicy: RollbackPolicy;
+  emit: Emit;
+  clock: Clock;
+  /** Ask the operator (pause prompts); resolves false = stop the rollout. */
+  confirm(question: string): Promise<boolean>;
+  signal?: AbortSignal;
+  /** Seed for order: shuffle (deterministic tests). */
+  seed?: number;
+}
+
+export interface RolloutResult {
+  results: Map<string, HostResult>;
+  rolledBack: Set<string>;
+  aborted: boolean;
+  /** Why the rollout stopped early (a batch over threshold, canary gate, operator). */
+  stopReason?: string;
+}

@@ -1,0 +1,22 @@
+// The one event stream. Recap, JSON lines, progress, JUnit, journal: all folds over Event.
+
+export type HostStatus = 'ok' | 'changed' | 'failed' | 'unreachable' | 'skipped';
+export type PlanStatus = 'ok' | 'change' | 'skip' | 'unknown';
+
+export type Event =
+  | { kind: 'run.start'; runId: string; command: 'apply' | 'plan' | 'check' | 'run'; playbook?: string; hosts: number; batches: number[]; at: string }
+  | { kind: 'play.start'; play: string; hosts: number }
+  | { kind: 'batch.start'; index: number; hosts: string[]; canary: boolean }
+  | { kind: 'host.start'; host: string }
+  | { kind: 'host.fact'; host: string; fact: string; value: unknown }
+  | { kind: 'host.plan'; host: string; task: string; status: PlanStatus; diff?: string; reason?: string }
+  | { kind: 'host.step'; host: string; task: string; status: HostStatus; ms: number; msg?: string; stdout?: string; stderr?: string; exitCode?: number | null; rescued?: boolean }
+  | { kind: 'host.end'; host: string; status: HostStatus; msg?: string }
+  | { kind: 'host.check'; host: string; id: string; status: 'pass' | 'fail' | 'error'; observed?: unknown; expected?: string; msg?: string }
+  | { kind: 'host.rollback'; host: string; status: 'restored' | 'failed'; msg?: string }
+  | { kind: 'batch.end'; index: number; failed: number; unreachable: number; hosts: number; failedPct: number; aborted: boolean; reason?: string }
+  | { kind: 'pause'; seconds?: number; prompt?: string }
+  | { kind: 'warning'; msg: string; host?: string }
+  | { kind: 'run.end'; exitCode: number; aborted: boolean };
+
+export type Emit = (e: Event) => void;

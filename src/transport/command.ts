@@ -1,0 +1,34 @@
+// Pure command construction: CommandSpec -> one shell command line for `sh -c`-less exec
+// (ssh exec requests are run by the user's login shell; the local transport runs /bin/sh -c).
+import { shJoin, shQuote, assertEnvName } from './quote.js';
+import type { CommandSpec } from './types.js';
+
+/** The command body without become: cd, env, then argv or script. */
+function body(spec: CommandSpec): string {
+  const inner = 'argv' in spec.cmd ? shJoin(spec.cmd.argv) : spec.cmd.script;
+  const env = Object.entries(spec.env ?? {}).map(([k, v]) => `${assertEnvName(k)}=${shQuote(v)}`);
+  // A script runs under sh -c so that env and cwd apply to the whole of it.
+  const run = 'argv' in spec.cmd
+    ? (env.length ? `env ${env.join(' ')} ${inner}` : inner)
+    : (env.length ? `env ${env.join(' ')} sh -c ${shQuote(inner)}` : `sh -c ${shQuote(inner)}`);
+  return spec.cwd ? `cd ${shQuote(spec.cwd)} && ${run}` : run;
+}
+
+/**
+ * Render the full command line. With become: `sudo -n` (no password) or `sudo -S -p ''`
+ * (password read from stdin by sudo itself, see stdinFor); the body always runs under sh -c
+ * so cd/env apply as the target user. The password is never part of the returned string.
+ */
+export function renderCommand(spec: CommandSpec): string {
+  const b = body(spec);
+  if (!spec.become) return b;
+  const user = spec.become.user ?? 'root';
+  const mode = spec.become.password !== undefined ? "-S -p ''" : '-n';
+  return `sudo ${mode} -H -u ${shQuote(user)} -- sh -c ${shQuote(b)}`;
+}
+
+/** Bytes to write to the channel's stdin: sudo's password line first, then the user's input. */
+export function stdinFor(spec: CommandSpec): string | undefined {
+  if (spec.become?.password !== undefined) return spec.become.password + '\n' + (spec.stdin ?? '');
+  return spec.stdin;
+}
