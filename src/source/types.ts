@@ -15,4 +15,6 @@ export interface Problem {
   expected?: string;
   found?: string;
   hint?: string; // e.g. "did you mean 'hosts'?"
+  /** The offending source line, when the loader had the text (for the caret rendering). */
+  lineText?: string;
 }
