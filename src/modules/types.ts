@@ -13,7 +13,7 @@ export interface HostContext {
 export type StepClass = 'reversible' | 'stateless' | 'irreversible';
 
 export interface Planned<Inverse = unknown> {
-  status: 'ok' | 'change' | 'skip' | 'unknown';
+  status: 'ok' | 'change' | 'skip' | 'unknown' | 'fail';
   /** one line: what will happen, e.g. "write /etc/x (3 lines changed)" */
   summary: string;
   diff?: string;
@@ -36,6 +36,13 @@ export interface Module<Args = any, Inverse = any> {
   name: string;
   /** Argument schema; the playbook validator uses it so bad args are positioned errors. */
   schema: Schema;
+  /** Turn schema-validated, template-rendered raw args into typed Args (shorthands resolved). */
+  normalize?(raw: Record<string, unknown>): Args;
+  /**
+   * Arg fields holding conditions (bare expressions, like `that:`). The engine evaluates them
+   * against the host's scope and passes `{ expr, value }` pairs instead of templates.
+   */
+  conditionFields?: readonly string[];
   /**
    * Read the host's current state for this step (read-only), then plan. Split into probe + pure
    * plan so plan is testable on captured output and identical in dry run and apply.

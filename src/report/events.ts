@@ -1,7 +1,7 @@
 // The one event stream. Recap, JSON lines, progress, JUnit, journal: all folds over Event.
 
 export type HostStatus = 'ok' | 'changed' | 'failed' | 'unreachable' | 'skipped';
-export type PlanStatus = 'ok' | 'change' | 'skip' | 'unknown';
+export type PlanStatus = 'ok' | 'change' | 'skip' | 'unknown' | 'fail';
 
 export type Event =
   | { kind: 'run.start'; runId: string; command: 'apply' | 'plan' | 'check' | 'run'; playbook?: string; hosts: number; batches: number[]; at: string }
