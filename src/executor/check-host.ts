@@ -1,0 +1,53 @@
+// One host's compliance check: facts only (read-only), then every assertion of the play.
+import type { Play } from '../playbook/types.js';
+import type { Emit } from '../report/events.js';
+import type { HostConn, Transport } from '../transport/types.js';
+import type { FactGatherer } from './play-host.js';
+import type { HostResult } from './types.js';
+import { evaluateCondition } from '../playbook/template.js';
+import type { Scope } from './task-scope.js';
+
+export interface CheckDeps {
+  transport: Transport;
+  emit: Emit;
+  gatherFacts?: FactGatherer;
+}
+
+/** ok = compliant, failed = non-compliant, unreachable/skipped(error) = could not check. */
+export async function checkHost(host: string, conn: HostConn, play: Play, baseScope: Scope, deps: CheckDeps): Promise<HostResult> {
+  const { emit } = deps;
+  emit({ kind: 'host.start', host });
+  try {
+    const scope: Scope = { ...baseScope };
+    if (play.facts.length > 0 && deps.gatherFacts) {
+      const ctx = { host: conn, exec: (spec: Parameters<Transport['exec']>[1]) => deps.transport.exec(conn, { ...spec, become: spec.become ?? (play.become ? { user: play.becomeUser } : undefined) }) };
+      const g = await deps.gatherFacts(ctx, play.facts);
+      if (!g.ok) {
+        const status = g.unreachable ? 'unreachable' : 'skipped';
+        emit({ kind: 'host.end', host, status, msg: g.msg });
+        return { host, status, msg: g.msg };
+      }
+      scope.facts = g.facts;
+      for (const [name, value] of Object.entries(g.facts)) emit({ kind: 'host.fact', host, fact: name, value });
+    }
+    let failed = 0;
+    let errors = 0;
+    for (const a of play.compliance) {
+      let status: 'pass' | 'fail' | 'error' = 'pass';
+      let msg: string | undefined;
+      try {
+        const bad = a.that.find((e) => !evaluateCondition(e, scope));
+        if (bad) { status = 'fail'; msg = `${bad.source} is false`; failed++; }
+      } catch (e) {
+        status = 'error'; msg = (e as Error).message; errors++;
+      }
+      emit({ kind: 'host.check', host, id: a.id, status, expected: a.that.map((e) => e.source).join(' and '), msg });
+    }
+    const status = errors > 0 ? 'skipped' : failed > 0 ? 'failed' : 'ok';
+    const msg = errors > 0 ? `${errors} assertion(s) could not be evaluated` : failed > 0 ? `${failed} of ${play.compliance.length} assertion(s) failed` : 'compliant';
+    emit({ kind: 'host.end', host, status, msg });
+    return { host, status, msg };
+  } finally {
+    await deps.transport.close(conn).catch(() => undefined);
+  }
+}

@@ -1,0 +1,180 @@
+// One host's play, from detect to handlers: the unit of work the rollout schedules.
+// Dry run (`plan`) is this same road stopped before apply: probes and planning run in both
+// modes, only `apply`/`verify`/journal writes are gated by the mode, in one place.
+import type { Module, HostContext, Outcome, Planned } from '../modules/types.js';
+import type { ModuleRegistry } from '../modules/registry.js';
+import type { Play, Task } from '../playbook/types.js';
+import type { Emit } from '../report/events.js';
+import type { CommandSpec, HostConn, Transport } from '../transport/types.js';
+import type { Clock, HostResult, HostSlot } from './types.js';
+import { evaluateTaskConditions, renderTaskArgs, UnknownDependency, type Scope } from './task-scope.js';
+
+/** Where mutating steps are recorded before they run (the journal implements it). */
+export interface StepRecorder {
+  intent(host: string, taskIndex: number, task: Task, planned: Planned): number | string;
+  outcome(id: number | string, o: { status: string; msg?: string; verified?: boolean; startedAt: number; finishedAt: number }): void;
+}
+
+export interface FactGatherer {
+  (ctx: HostContext, names: readonly string[]): Promise<{ ok: true; facts: Record<string, unknown> } | { ok: false; unreachable: boolean; msg: string }>;
+}
+
+export interface PlayHostDeps {
+  mode: 'plan' | 'apply';
+  transport: Transport;
+  modules: ModuleRegistry;
+  emit: Emit;
+  clock: Clock;
+  gatherFacts?: FactGatherer;
+  recorder?: StepRecorder;
+  /** sudo password (from a prompt or env), passed over stdin only. */
+  becomePassword?: string;
+  /** Default per-command timeout when a task sets none. */
+  defaultTimeoutMs?: number;
+}
+
+interface TaskRun {
+  status: 'ok' | 'changed' | 'failed' | 'unreachable' | 'skipped';
+  msg?: string;
+}
+
+function hostContext(transport: Transport, conn: HostConn, task: Task | undefined, play: Play, deps: PlayHostDeps): HostContext {
+  const become = task?.become ?? play.become;
+  const user = task?.becomeUser ?? play.becomeUser;
+  const timeoutMs = task?.timeoutMs ?? deps.defaultTimeoutMs;
+  return {
+    host: conn,
+    exec(spec: CommandSpec) {
+      return transport.exec(conn, {
+        ...spec,
+        timeoutMs: spec.timeoutMs ?? timeoutMs,
+        become: spec.become ?? (become ? { user, password: deps.becomePassword } : undefined),
+        secrets: [...(spec.secrets ?? []), ...(deps.becomePassword ? [deps.becomePassword] : [])],
+      });
+    },
+  };
+}
+
+function isUnreachableError(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && (e as { unreachable?: boolean }).unreachable === true;
+}
+
+export async function playHost(host: string, conn: HostConn, play: Play, baseScope: Scope, deps: PlayHostDeps, slot?: HostSlot): Promise<HostResult> {
+  const { emit } = deps;
+  emit({ kind: 'host.start', host });
+  try {
+    const scope: Scope = { ...baseScope };
+    if (play.facts.length > 0 && deps.gatherFacts) {
+      const g = await deps.gatherFacts(hostContext(deps.transport, conn, undefined, play, deps), play.facts);
+      if (!g.ok) {
+        const status = g.unreachable ? 'unreachable' : 'failed';
+        emit({ kind: 'host.end', host, status, msg: g.msg });
+        return { host, status, msg: g.msg };
+      }
+      scope.facts = g.facts;
+      for (const [name, value] of Object.entries(g.facts)) emit({ kind: 'host.fact', host, fact: name, value });
+    }
+    const pending = new Set<string>();
+    const notified = new Set<string>();
+    let changed = false;
+    const runList = async (tasks: Task[], isHandler: boolean): Promise<TaskRun | undefined> => {
+      for (let i = 0; i < tasks.length; i++) {
+        const task = tasks[i];
+        if (isHandler && !notified.has(task.name) && !(task.listen ?? []).some((l) => notified.has(l))) continue;
+        const exec = () => runTask(host, conn, play, task, i, scope, pending, deps);
+        const r = task.throttle && slot ? await slot.throttle(`${play.name}\0${i}\0${isHandler}`, task.throttle, exec) : await exec();
+        if (r.status === 'changed') {
+          changed = true;
+          for (const n of task.notify) notified.add(n);
+        }
+        if (r.status === 'unreachable') return r;
+        if (r.status === 'failed' && !task.ignoreErrors) return r;
+        if (slot?.signal.aborted && deps.mode === 'apply') return { status: 'failed', msg: 'aborted before the next task' };
+      }
+      return undefined;
+    };
+    const stop = (await runList(play.tasks, false)) ?? (await runList(play.handlers, true));
+    const status = stop ? stop.status : changed ? 'changed' : 'ok';
+    emit({ kind: 'host.end', host, status: status as HostResult['status'], msg: stop?.msg });
+    return { host, status: status as HostResult['status'], msg: stop?.msg };
+  } finally {
+    await deps.transport.close(conn).catch(() => undefined);
+  }
+}
+
+async function runTask(host: string, conn: HostConn, play: Play, task: Task, index: number, scope: Scope, pending: Set<string>, deps: PlayHostDeps): Promise<TaskRun> {
+  const { emit, mode } = deps;
+  const t0 = deps.clock.now();
+  const module = deps.modules.get(task.module) as Module;
+  const step = (status: TaskRun['status'], msg?: string, extra: Record<string, unknown> = {}): TaskRun => {
+    if (mode === 'apply') emit({ kind: 'host.step', host, task: task.name, status, ms: deps.clock.now() - t0, msg, ...extra });
+    return { status, msg };
+  };
+  const planned = (status: Planned['status'], summary: string, p?: Partial<Planned>): TaskRun => {
+    emit({ kind: 'host.plan', host, task: task.name, status, diff: p?.diff, reason: p?.reason ?? summary });
+    if (status === 'change' && task.register) pending.add(task.register);
+    return { status: status === 'fail' ? 'failed' : status === 'change' ? 'changed' : status === 'skip' ? 'skipped' : 'ok', msg: summary };
+  };
+  const ctx = hostContext(deps.transport, conn, task, play, deps);
+  try {
+    if (task.when && !evaluateTaskConditions(task.when, scope, pending)) {
+      if (task.register) scope[task.register] = { skipped: true, changed: false };
+      return mode === 'plan' ? planned('skip', 'condition false') : step('skipped', 'condition false');
+    }
+    const args = renderTaskArgs(module, task, scope, pending);
+    // retries/until: attempts = retries + 1; `until` decides, else success ends the loop.
+    const attempts = task.until || task.retries > 0 ? Math.max(1, task.retries) + 1 : 1;
+    let last: TaskRun = { status: 'ok' };
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      const state = module.probe ? await module.probe(ctx, args) : undefined;
+      const p = module.plan(args, state);
+      if (mode === 'plan') return planned(p.status, p.summary, p);
+      last = await applyPlanned(host, module, ctx, args, p, task, index, scope, deps);
+      if (last.status === 'unreachable') break;
+      const done = task.until ? evaluateTaskConditions([task.until], scope, pending) : last.status !== 'failed';
+      if (done) break;
+      if (attempt < attempts) await deps.clock.sleep(task.delayMs);
+      else if (task.until && last.status !== 'failed') last = { status: 'failed', msg: `until condition still false after ${attempts} attempts: ${task.until.source}` };
+    }
+    return step(last.status, last.msg);
+  } catch (e) {
+    if (e instanceof UnknownDependency) {
+      return mode === 'plan' ? planned('unknown', `depends on ${e.variable}, which an earlier task will change`) : step('failed', e.message);
+    }
+    if (isUnreachableError(e)) return mode === 'plan' ? (emit({ kind: 'host.plan', host, task: task.name, status: 'unknown', reason: `unreachable: ${(e as Error).message}` }), { status: 'unreachable', msg: (e as Error).message }) : step('unreachable', (e as Error).message);
+    const msg = (e as Error).message;
+    if (mode === 'plan') {
+      emit({ kind: 'host.plan', host, task: task.name, status: 'fail', reason: msg });
+      return { status: 'failed', msg };
+    }
+    return step('failed', msg);
+  }
+}
+
+async function applyPlanned(host: string, module: Module, ctx: HostContext, args: unknown, p: Planned, task: Task, index: number, scope: Scope, deps: PlayHostDeps): Promise<TaskRun> {
+  const register = (o: Outcome, changed: boolean) => {
+    if (task.register) scope[task.register] = { ...(o.result ?? {}), changed, failed: o.status === 'failed', msg: o.msg };
+  };
+  if (p.status === 'ok' || p.status === 'skip') {
+    const o: Outcome = { status: 'ok', msg: p.summary, result: { msg: p.summary } };
+    register(o, false);
+    return { status: p.status === 'skip' ? 'skipped' : 'ok', msg: o.msg ?? p.summary };
+  }
+  if (p.status === 'fail') {
+    register({ status: 'failed', msg: p.summary }, false);
+    return { status: 'failed', msg: p.summary };
+  }
+  const startedAt = deps.clock.now();
+  // Journal first: a controller killed after this line leaves an intent whose inverse can be replayed.
+  const id = p.class !== 'stateless' ? deps.recorder?.intent(host, index, task, p) : undefined;
+  let o = await module.apply(ctx, args, p);
+  let verified: boolean | undefined;
+  if (o.status === 'changed' && module.verify) {
+    const v = await module.verify(ctx, args, p);
+    verified = v.status === 'ok';
+    if (!verified) o = { ...o, status: v.status === 'unreachable' ? 'unreachable' : 'failed', msg: v.msg };
+  }
+  if (id !== undefined) deps.recorder?.outcome(id, { status: o.status, msg: o.msg, verified, startedAt, finishedAt: deps.clock.now() });
+  register(o, o.status === 'changed');
+  return { status: o.status, msg: o.msg ?? (o.status === 'changed' ? p.summary : undefined) };
+}

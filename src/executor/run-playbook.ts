@@ -1,0 +1,116 @@
+// A whole playbook over an inventory: select each play's hosts, build each host's scope and
+// connection, and hand the rollout one host's play at a time (apply/plan) or its check.
+import type { Playbook, Play } from '../playbook/types.js';
+import type { Emit } from '../report/events.js';
+import type { HostConn, Transport } from '../transport/types.js';
+import type { ModuleRegistry } from '../modules/registry.js';
+import { checkHost } from './check-host.js';
+import { playHost, type FactGatherer, type StepRecorder } from './play-host.js';
+import { runRollout } from './rollout.js';
+import type { Clock, HostResult } from './types.js';
+import type { Scope } from './task-scope.js';
+import { render } from '../playbook/template.js';
+
+export interface InventoryView {
+  select(pattern: string): string[];
+  hostVars(host: string): Record<string, unknown>;
+  groupsOf(host: string): string[];
+  conn(host: string, vars: Record<string, unknown>): HostConn;
+}
+
+export interface RunPlaybookInput {
+  command: 'apply' | 'plan' | 'check';
+  runId: string;
+  playbook: Playbook;
+  inventory: InventoryView;
+  /** hosts already selected by --limit (undefined = no limit) */
+  limit?: ReadonlySet<string>;
+  extraVars: Record<string, unknown>;
+  forks?: number;
+  transport: Transport;
+  modules: ModuleRegistry;
+  emit: Emit;
+  clock: Clock;
+  confirm(question: string): Promise<boolean>;
+  signal?: AbortSignal;
+  gatherFacts?: FactGatherer;
+  recorder?: StepRecorder;
+  becomePassword?: string;
+  rollbackHost?(host: string): Promise<'restored' | 'failed'>;
+  seed?: number;
+}
+
+export interface PlayOutcome {
+  play: string;
+  results: Map<string, HostResult>;
+  aborted: boolean;
+  stopReason?: string;
+}
+
+/** Ansible's precedence, simplified: inventory < play vars < registered (added later) < extra vars. */
+export function hostScope(host: string, play: Play, inv: InventoryView, extraVars: Record<string, unknown>): Scope {
+  const invVars = inv.hostVars(host);
+  const scope: Scope = { ...invVars, inventory_hostname: host, group_names: inv.groupsOf(host).filter((g) => g !== 'all' && g !== 'ungrouped'), ...extraVars };
+  // Play vars may reference inventory vars and each other (in order); extra vars still win.
+  for (const [k, v] of Object.entries(play.vars)) if (!(k in extraVars)) scope[k] = render(v, scope, play.pos);
+  return scope;
+}
+
+export async function runPlaybook(input: RunPlaybookInput): Promise<PlayOutcome[]> {
+  const outcomes: PlayOutcome[] = [];
+  for (const play of input.playbook.plays) {
+    let hosts = input.inventory.select(play.hosts);
+    if (input.limit) hosts = hosts.filter((h) => input.limit!.has(h));
+    input.emit({ kind: 'play.start', play: play.name, hosts: hosts.length });
+    if (hosts.length === 0) {
+      input.emit({ kind: 'warning', msg: `play '${play.name}': no hosts matched '${play.hosts}'${input.limit ? ' within --limit' : ''}` });
+      outcomes.push({ play: play.name, results: new Map(), aborted: false });
+      continue;
+    }
+    const runOne = async (host: string, slot: Parameters<Parameters<typeof runRollout>[0]['runHost']>[1]): Promise<HostResult> => {
+      const vars = input.inventory.hostVars(host);
+      let conn: HostConn;
+      let scope: Scope;
+      try {
+        conn = input.inventory.conn(host, vars);
+        scope = hostScope(host, play, input.inventory, input.extraVars);
+      } catch (e) {
+        const msg = (e as Error).message;
+        input.emit({ kind: 'host.end', host, status: 'failed', msg });
+        return { host, status: 'failed', msg };
+      }
+      if (input.command === 'check') return checkHost(host, conn, play, scope, { transport: input.transport, emit: input.emit, gatherFacts: input.gatherFacts });
+      return playHost(host, conn, play, scope, {
+        mode: input.command === 'plan' ? 'plan' : 'apply',
+        transport: input.transport,
+        modules: input.modules,
+        emit: input.emit,
+        clock: input.clock,
+        gatherFacts: input.gatherFacts,
+        recorder: input.recorder,
+        becomePassword: input.becomePassword,
+      }, slot);
+    };
+    // plan and check touch nothing: no canary stage, no batches to stop, every host at once.
+    const readOnly = input.command !== 'apply';
+    const rollout = readOnly ? { ...play.rollout, canary: undefined, serial: [], maxFailPercentage: undefined, pause: undefined } : play.rollout;
+    const r = await runRollout({
+      hosts,
+      rollout,
+      forks: input.forks,
+      groupsOf: (h) => input.inventory.groupsOf(h),
+      canaryKey: play.rollout.canary?.per ? (h) => String(render(play.rollout.canary!.per!.source, hostScope(h, play, input.inventory, input.extraVars), play.rollout.canary!.per!.pos)) : undefined,
+      runHost: runOne,
+      rollbackHost: readOnly ? undefined : input.rollbackHost,
+      rollbackPolicy: readOnly ? 'none' : play.rollback,
+      emit: input.emit,
+      clock: input.clock,
+      confirm: input.confirm,
+      signal: input.signal,
+      seed: input.seed,
+    });
+    outcomes.push({ play: play.name, results: r.results, aborted: r.aborted, stopReason: r.stopReason });
+    if (r.aborted || r.stopReason) break;
+  }
+  return outcomes;
+}
