@@ -1,0 +1,85 @@
+// argv → command. Commander parses; each command returns an exit code from report/exit-codes.
+import { Command, CommanderError, Option } from 'commander';
+import { EXIT } from '../report/exit-codes.js';
+import type { Io } from './io.js';
+import { playbookCommand, type PlaybookCommandOptions } from './commands/playbook.js';
+import { inventoryCommand } from './commands/inventory.js';
+import { adHocCommand } from './commands/adhoc.js';
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+const EXAMPLES = `
+Examples:
+  remediate plan playbooks/imagick.yml -i inventories/prod.yml       # what would change, touching nothing
+  remediate apply playbooks/imagick.yml -i inventories/prod.yml -l 'web:!web001' --yes
+  remediate check playbooks/imagick.yml -i inventories/prod.yml --json   # exit 0 = every host compliant
+  remediate inventory --list -i inventories/prod.yml -l 'web*'
+  remediate run 'web:&dc1' -i inventories/prod.yml -- 'cat /proc/loadavg'
+
+Exit codes: 0 ok | bit 2 failed hosts | bit 4 unreachable hosts | bit 8 non-compliant (check)
+            | bit 16 could not check (check) | 64 bad input | 65 refused (no TTY, no --yes)
+            | 70 internal error | 130 interrupted`;
+
+function hostOptions(cmd: Command): Command {
+  return cmd
+    .option('-i, --inventory <source>', 'inventory file, directory, script or host list "a,b," (repeatable)', collect)
+    .option('-l, --limit <pattern>', 'further limit hosts with an Ansible host pattern (e.g. "web*:!web001", @file)')
+    .option('-e, --extra-vars <vars>', 'extra vars: key=value pairs, JSON/YAML, or @file (repeatable; highest precedence)', collect)
+    .option('-f, --forks <n>', 'hosts in flight at once (overrides rollout.concurrency)', (v) => positiveInt(v, '--forks'))
+    .option('--json', 'one JSON object per event line on stdout')
+    .option('--known-hosts <file>', 'known_hosts file to verify host keys against (replaces ~/.ssh/known_hosts)')
+    .addOption(new Option('--host-key-policy <policy>', 'unknown/changed host keys').choices(['strict', 'accept-new', 'off']))
+    .option('-K, --ask-become-pass', 'prompt for the sudo password (sent over stdin only)')
+    .option('--become-password-env <name>', 'read the sudo password from this environment variable')
+    .option('--connect-timeout <seconds>', 'SSH connect timeout (default 10)', (v) => positiveInt(v, '--connect-timeout'));
+}
+
+function positiveInt(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new CommanderError(EXIT.BAD_INPUT, 'remediate.badInt', `${flag}: expected a positive integer, found '${v}'`);
+  return n;
+}
+
+export async function runCli(argv: string[], io: Io): Promise<number> {
+  let result: Promise<number> = Promise.resolve(EXIT.OK);
+  const program = new Command('remediate')
+    .description('Find every server carrying a time bomb, prove the fix on a canary, roll it out safely with rollback, keep checking.')
+    .version('0.1.0')
+    .addHelpText('after', EXAMPLES)
+    .showHelpAfterError('(remediate --help for usage)')
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .exitOverride();
+
+  for (const name of ['apply', 'plan', 'check'] as const) {
+    const desc = {
+      apply: 'detect, plan, then roll out in canary batches with verification and rollback',
+      plan: 'detect and plan, touching nothing (dry run): what would change, per host',
+      check: 'compliance check from facts only; exit code says compliant or not',
+    }[name];
+    const c = hostOptions(program.command(`${name} <playbook>`).description(desc));
+    if (name !== 'check') c.option('-y, --yes', 'do not ask for confirmation');
+    if (name === 'apply') c.option('--seed <n>', 'seed for order: shuffle', (v) => positiveInt(v, '--seed'));
+    c.action((playbook: string, opts: PlaybookCommandOptions) => { result = playbookCommand(name, playbook, opts, io); });
+  }
+
+  hostOptions(program.command('inventory').description('show the inventory as Ansible would (ansible-inventory --list/--graph)'))
+    .option('--list', 'JSON like ansible-inventory --list')
+    .option('--graph', 'a tree of groups and hosts')
+    .action((opts) => { result = inventoryCommand(opts, io); });
+
+  hostOptions(program.command('run <pattern>').description('ad-hoc: run one raw shell command on every matching host (like ansible -m raw)'))
+    .argument('<command...>', 'the command, after --')
+    .action((pattern: string, command: string[], opts) => { result = adHocCommand(pattern, command.join(' '), opts, io); });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.OK;
+      if (e.code === 'remediate.badInt') io.err(`remediate: ${e.message}\n`);
+      return EXIT.BAD_INPUT;
+    }
+    throw e;
+  }
+  return result;
+}
