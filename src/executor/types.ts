@@ -10,10 +10,16 @@ export interface HostResult {
   msg?: string;
   /** Canary gate outcome, when this host ran in the canary stage. */
   gatesPassed?: boolean;
+  /**
+   * Whether a mutating step was applied (so a rollback has something to undo). When absent,
+   * the executor assumes so for 'changed' and 'failed' hosts and not for the others.
+   */
+  touched?: boolean;
 }
 
 /** Given to runHost: per-task throttles and an abort signal; the host holds its slot meanwhile. */
 export interface HostSlot {
+  /** Stage number: 0 = the canary stage, serial batches count from 1. */
   batch: number;
   canary: boolean;
   signal: AbortSignal;
@@ -53,4 +59,6 @@ export interface RolloutResult {
   aborted: boolean;
   /** Why the rollout stopped early (a batch over threshold, canary gate, operator). */
   stopReason?: string;
+  /** The seed the host order was built with (record it to reproduce a shuffle on resume). */
+  seed?: number;
 }

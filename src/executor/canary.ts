@@ -1,0 +1,41 @@
+// Which hosts form the canary stage. They are taken from the already-ordered host list, so
+// "first host in order" is well defined and a seeded shuffle picks reproducibly.
+import type { Canary } from '../playbook/types.js';
+import { pctToInt } from './batches.js';
+
+/** How many hosts a `count:` asks for out of `of` (a number, or "N%" with a floor of 1). */
+function countOf(count: number | string, of: number): number {
+  const n = pctToInt(count, of);
+  if (n < 0) throw new Error(`canary count: expected 0 or more hosts, found ${JSON.stringify(count)}`);
+  return Math.min(n, of);
+}
+
+/**
+ * The canary hosts, in host order.
+ * - `count` only: the first `count` hosts (a number or a percentage of all hosts, at least 1).
+ * - `per` (needs `key`): the first host of each distinct key value, in order of first
+ *   appearance; with `count` too, up to `count` hosts per value (a percentage is of that
+ *   value's hosts).
+ * No canary, or a count of 0, picks nobody.
+ */
+export function pickCanary(hosts: readonly string[], canary: Canary | undefined, key?: (host: string) => string): string[] {
+  if (!canary) return [];
+  if (canary.per === undefined) {
+    if (canary.count === undefined) return [];
+    return hosts.slice(0, countOf(canary.count, hosts.length));
+  }
+  if (!key) throw new Error(`canary per: ${canary.per.source} needs each host's key value, and none was given`);
+  const groups = new Map<string, string[]>();
+  for (const h of hosts) {
+    const k = key(h);
+    let g = groups.get(k);
+    if (!g) groups.set(k, (g = []));
+    g.push(h);
+  }
+  const picked = new Set<string>();
+  for (const members of groups.values()) {
+    const n = canary.count === undefined ? 1 : countOf(canary.count, members.length);
+    for (const h of members.slice(0, n)) picked.add(h);
+  }
+  return hosts.filter((h) => picked.has(h));
+}
