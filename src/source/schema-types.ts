@@ -1,6 +1,8 @@
 // The schema language every keyword is described in. Modules and later issues (canary gates,
 // compliance) extend the playbook by declaring schemas in this language; source/schema.ts
 // validates positioned YAML nodes against it.
+import type { Problem } from './types.js';
+import type { SourceCtx } from './yaml.js';
 
 export type Schema =
   | { type: 'string'; enum?: readonly string[]; nonEmpty?: boolean }
@@ -13,9 +15,26 @@ export type Schema =
   | { type: 'duration' }
   | { type: 'list'; items: Schema; minItems?: number; /** a scalar is accepted as a one-item list */ single?: boolean }
   | { type: 'map'; values: Schema }
-  | { type: 'object'; fields: Readonly<Record<string, Field>>; /** shorthand: a scalar stands for this field */ scalarField?: string }
+  | {
+      type: 'object';
+      fields: Readonly<Record<string, Field>>;
+      /** shorthand: a scalar stands for this field */ scalarField?: string;
+      /** what this object is, for messages: "unknown key 'hots' in a play" */ name?: string;
+    }
   | { type: 'oneOf'; options: readonly Schema[]; expected: string }
-  | { type: 'any' };
+  | { type: 'any' }
+  /**
+   * Escape hatch for rules the data shapes above cannot say (a task's one module key, an
+   * expression's syntax, cross-field checks). `node` is the yaml node (or undefined when absent);
+   * `at` is where to point when the node itself has no useful position (an empty value);
+   * `label` names the value in messages (e.g. "'when'", "item 2 of 'serial'").
+   */
+  | { type: 'custom'; expected: string; check(node: unknown, ctx: SourceCtx, at?: unknown, label?: string): CheckResult };
+
+export interface CheckResult {
+  value: unknown;
+  problems: Problem[];
+}
 
 export interface Field {
   schema: Schema;
