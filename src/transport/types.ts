@@ -19,6 +19,14 @@ export interface HostConn {
   connectTimeoutMs?: number;
   /** Max concurrent exec channels on this host's connection (sshd MaxSessions, default 10). */
   maxSessions?: number;
+  /** SSH keepalive interval (ServerAliveInterval); 0 disables. Default 15 s. */
+  keepaliveIntervalMs?: number;
+  /**
+   * Which of address/port/user the inventory set explicitly, so that they win over
+   * ~/.ssh/config. When absent: address counts as set when it differs from name, port when it
+   * is not 22, user when defined.
+   */
+  inventorySet?: { address?: boolean; port?: boolean; user?: boolean };
 }
 
 export interface Become {
@@ -41,6 +49,9 @@ export interface CommandSpec {
   secrets?: string[];
   /** Max bytes kept per stream (tail kept). Default 1 MiB. */
   maxOutputBytes?: number;
+  /** Allocate a pty (ssh only; stdout and stderr then arrive merged on stdout). The ssh
+   *  transport also retries with one when sudo says it needs a tty (RHEL `requiretty`). */
+  pty?: boolean;
 }
 
 export interface ExecResult {
