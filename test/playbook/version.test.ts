@@ -19,7 +19,11 @@ import {
 type Row = [string, string, Cmp];
 
 function table(name: string, fn: (a: string, b: string) => Cmp, rows: Row[]) {
+  const seen = new Set<string>();
   for (const [a, b, want] of rows) {
+    const key = `${a}\u0000${b}`;
+    if (seen.has(key)) continue; // generated rows may repeat a hand-written one
+    seen.add(key);
     test(`${name}(${a}, ${b}) = ${want}`, (t) => {
       t.is(fn(a, b), want);
       // Every ordering is antisymmetric: swapping the arguments flips the sign.
