@@ -123,7 +123,7 @@ export class Journal {
   listRuns(opts: { limit?: number; offset?: number } = {}): RunSummary[] {
     return this.guard(() => {
       const rows = this.db
-        .prepare(`${SUMMARY_SELECT} ORDER BY r.started DESC, r.id DESC LIMIT ? OFFSET ?`)
+        .prepare(`${SUMMARY_SELECT} ORDER BY r.started DESC, r.rowid DESC LIMIT ? OFFSET ?`)
         .all(opts.limit ?? -1, opts.offset ?? 0) as RunRow[];
       return rows.map(toSummary);
     });

@@ -55,6 +55,11 @@ export function redactArgv(argv: readonly string[], opts: { secretOptions?: read
       out.push(...argv.slice(i));
       break;
     }
+    // commander also takes a short option's value attached: -ekey=value
+    if (/^-e[^=-]/.test(word) && extraOpts.has('-e')) {
+      out.push(`-e${redactExtraVars(word.slice(2))}`);
+      continue;
+    }
     const eq = word.indexOf('=');
     const name = word.startsWith('-') && eq > 0 ? word.slice(0, eq) : word;
     const inline = word.startsWith('-') && eq > 0 ? word.slice(eq + 1) : undefined;

@@ -39,7 +39,7 @@ export const MIGRATIONS: readonly Migration[] = [
         inventory_sha256 TEXT,
         connection       TEXT NOT NULL    -- JSON RunConnection, never a password
       ) STRICT;
-      CREATE INDEX runs_newest ON runs (started DESC, id DESC);
+      CREATE INDEX runs_newest ON runs (started DESC);  -- ties: rowid (insertion order)
 
       CREATE TABLE run_hosts (
         run_id  TEXT NOT NULL REFERENCES runs (id),

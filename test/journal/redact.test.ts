@@ -41,6 +41,7 @@ const argvCases: { name: string; argv: string[]; expected: string[] }[] = [
     expected: ['--extra-vars', `{"user":"www","db":{"password":"${M}","port":5432},"secrets":"${M}"}`],
   },
   { name: '--extra-vars=YAML flow', argv: ["--extra-vars={admin_password: 's3', user: www}"], expected: [`--extra-vars={admin_password: "${M}", user: www}`] },
+  { name: '-e with the value attached', argv: ['-edb_password=s3', '-e{"token":"t"}'], expected: [`-edb_password=${M}`, `-e{"token":"${M}"}`] },
   { name: '-e @file is a path, kept', argv: ['-e', '@vars/secret.yml'], expected: ['-e', '@vars/secret.yml'] },
   { name: 'words after -- are positional', argv: ['--', '--password', 'literal'], expected: ['--', '--password', 'literal'] },
   { name: 'unrelated options kept', argv: ['-i', 'hosts.yml', '--limit', 'web*', '--known-hosts', 'kh'], expected: ['-i', 'hosts.yml', '--limit', 'web*', '--known-hosts', 'kh'] },
