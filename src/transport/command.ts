@@ -1,17 +1,21 @@
 // Pure command construction: CommandSpec -> one shell command line for `sh -c`-less exec
 // (ssh exec requests are run by the user's login shell; the local transport runs /bin/sh -c).
-import { shJoin, shQuote, assertEnvName } from './quote.js';
+import { shJoin, shQuote, assertEnvName, maskSecrets } from './quote.js';
 import type { CommandSpec } from './types.js';
 
 /** The command body without become: cd, env, then argv or script. */
 function body(spec: CommandSpec): string {
+  if ('argv' in spec.cmd && spec.cmd.argv.length === 0) throw new Error('empty argv: a command needs at least a program name');
   const inner = 'argv' in spec.cmd ? shJoin(spec.cmd.argv) : spec.cmd.script;
   const env = Object.entries(spec.env ?? {}).map(([k, v]) => `${assertEnvName(k)}=${shQuote(v)}`);
   // A script runs under sh -c so that env and cwd apply to the whole of it.
   const run = 'argv' in spec.cmd
     ? (env.length ? `env ${env.join(' ')} ${inner}` : inner)
     : (env.length ? `env ${env.join(' ')} sh -c ${shQuote(inner)}` : `sh -c ${shQuote(inner)}`);
-  return spec.cwd ? `cd ${shQuote(spec.cwd)} && ${run}` : run;
+  if (!spec.cwd) return run;
+  // `cd -x` would be an option and `cd -` means $OLDPWD: keep a leading dash a path.
+  const dir = spec.cwd.startsWith('-') ? `./${spec.cwd}` : spec.cwd;
+  return `cd ${shQuote(dir)} && ${run}`;
 }
 
 /**
@@ -31,4 +35,9 @@ export function renderCommand(spec: CommandSpec): string {
 export function stdinFor(spec: CommandSpec): string | undefined {
   if (spec.become?.password !== undefined) return spec.become.password + '\n' + (spec.stdin ?? '');
   return spec.stdin;
+}
+
+/** The command line as shown in logs, errors and the journal: every secret masked. */
+export function displayCommand(spec: CommandSpec): string {
+  return maskSecrets(renderCommand(spec), [...(spec.secrets ?? []), ...(spec.become?.password ? [spec.become.password] : [])]);
 }

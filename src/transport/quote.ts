@@ -1,10 +1,15 @@
 // POSIX single-quote quoting: valid under dash and bash, for any byte string.
 // Never use zx's quote() for remote commands: it emits bash-only $'...' forms.
 
-const SAFE = /^[A-Za-z0-9_\/.,:=+@%-]+$/;
+// No `=` (a first word `a=b` would be an assignment) and no `~` (tilde expansion).
+const SAFE = /^[A-Za-z0-9_\/.,:+@%-]+$/;
+// Reserved words are only special unquoted, and only where a command starts: quote them always.
+const RESERVED = new Set(['if', 'then', 'else', 'elif', 'fi', 'do', 'done', 'case', 'esac', 'while', 'until', 'for', 'in', 'function', 'select', 'time', 'coproc']);
 
 export function shQuote(value: string): string {
-  if (value !== '' && SAFE.test(value)) return value;
+  // A NUL cannot travel in a command line: the remote would see the line cut short there.
+  if (value.includes('\0')) throw new Error('cannot quote a value containing a NUL byte for a shell command');
+  if (value !== '' && SAFE.test(value) && !RESERVED.has(value)) return value;
   return "'" + value.replace(/'/g, "'\\''") + "'";
 }
 

@@ -1,0 +1,87 @@
+import test from 'ava';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { displayCommand, renderCommand, stdinFor } from '../../src/transport/command.js';
+import type { CommandSpec } from '../../src/transport/types.js';
+import { HOSTILE } from './hostile.js';
+
+const SHELLS = ['dash', 'bash'] as const;
+const run = (shell: string, spec: CommandSpec) => execFileSync(shell, ['-c', renderCommand(spec)], { input: spec.stdin ?? '' });
+
+for (const shell of SHELLS) {
+  test(`argv words arrive intact under ${shell}`, (t) => {
+    for (const [name, value] of HOSTILE) {
+      t.deepEqual(run(shell, { cmd: { argv: ['printf', '%s', value] } }), Buffer.from(value), name);
+    }
+  });
+
+  test(`env values arrive intact, for argv and for scripts, under ${shell}`, (t) => {
+    for (const [name, value] of HOSTILE) {
+      t.deepEqual(run(shell, { cmd: { argv: ['printenv', 'V'] }, env: { V: value } }), Buffer.from(value + '\n'), `argv: ${name}`);
+      t.deepEqual(run(shell, { cmd: { script: 'printf "%s" "$V"' }, env: { V: value, W: 'x' } }), Buffer.from(value), `script: ${name}`);
+    }
+  });
+
+  test(`cwd is entered, whatever its name, under ${shell}`, (t) => {
+    const base = mkdtempSync(join(tmpdir(), 'rmd-cwd-'));
+    try {
+      for (const name of ["it's here", '$(id)', 'new\nline', '-x', '-', 'ünï', '`id`']) {
+        mkdirSync(join(base, name));
+        const out = execFileSync(shell, ['-c', renderCommand({ cmd: { script: 'pwd -P' }, cwd: name })], { cwd: base });
+        t.is(out.toString(), join(base, name) + '\n', JSON.stringify(name));
+      }
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+
+  test(`a missing cwd stops the command before it runs under ${shell}`, (t) => {
+    const err = t.throws(() => execFileSync(shell, ['-c', renderCommand({ cmd: { argv: ['touch', '/tmp/rmd-should-not-exist'] }, cwd: '/nonexistent/dir' })], { stdio: 'pipe' }));
+    t.truthy(err);
+    t.throws(() => execFileSync('test', ['-e', '/tmp/rmd-should-not-exist']));
+  });
+
+  test(`a script's exit code and stdin pass through under ${shell}`, (t) => {
+    const out = execFileSync(shell, ['-c', renderCommand({ cmd: { script: 'read -r x; echo "got:$x"; exit 0' } })], { input: 'line one\n' });
+    t.is(out.toString(), 'got:line one\n');
+    const err = t.throws(() => execFileSync(shell, ['-c', renderCommand({ cmd: { script: 'exit 42' } })])) as { status?: number };
+    t.is(err.status, 42);
+  });
+}
+
+test('become without a password is sudo -n; cd/env run as the target user inside sh -c', (t) => {
+  const line = renderCommand({ cmd: { argv: ['id', '-u'] }, become: { user: 'www-data' }, cwd: '/srv', env: { A: '1' } });
+  t.is(line, `sudo -n -H -u www-data -- sh -c 'cd /srv && env A=1 id -u'`);
+  t.is(stdinFor({ cmd: { argv: ['id'] }, become: {} }), undefined);
+  t.regex(renderCommand({ cmd: { argv: ['id'] }, become: {} }), /^sudo -n -H -u root -- /);
+});
+
+test('become with a password uses sudo -S with an empty prompt; the password goes to stdin only', (t) => {
+  const secret = "s3cr'et $(id)";
+  const spec: CommandSpec = { cmd: { argv: ['cat'] }, become: { password: secret }, stdin: 'payload', secrets: ['tok3n'] };
+  const line = renderCommand(spec);
+  t.is(line, `sudo -S -p '' -H -u root -- sh -c cat`);
+  t.false(line.includes(secret));
+  t.is(stdinFor(spec), `${secret}\npayload`);
+  t.is(stdinFor({ cmd: { argv: ['id'] }, become: { password: 'pw' } }), 'pw\n');
+});
+
+test('a hostile become user is quoted', (t) => {
+  t.is(renderCommand({ cmd: { argv: ['id'] }, become: { user: "x'; id #" } }), `sudo -n -H -u 'x'\\''; id #' -- sh -c id`);
+});
+
+test('displayCommand masks secrets wherever they appear', (t) => {
+  const spec: CommandSpec = { cmd: { argv: ['curl', '-H', 'Authorization: Bearer tok3n', 'https://x'] }, env: { TOKEN: 'tok3n' }, secrets: ['tok3n'] };
+  const shown = displayCommand(spec);
+  t.false(shown.includes('tok3n'));
+  t.is((shown.match(/\*{8}/g) ?? []).length, 2);
+  t.true(renderCommand(spec).includes('tok3n'), 'the real command line still carries the value');
+});
+
+test('invalid input fails loudly instead of producing a broken command', (t) => {
+  t.throws(() => renderCommand({ cmd: { argv: [] } }), { message: /empty argv/ });
+  t.throws(() => renderCommand({ cmd: { argv: ['id'] }, env: { 'A;id': '1' } }), { message: /invalid environment variable name/ });
+  t.throws(() => renderCommand({ cmd: { argv: ['echo', 'a\0b'] } }), { message: /NUL/ });
+});
