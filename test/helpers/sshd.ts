@@ -27,6 +27,8 @@ export interface SshdOptions {
   maxSessions?: number;
   /** Extra sshd_config lines (before the Match block). */
   extraConfig?: string;
+  /** Default VERBOSE (connections and accepted keys); DEBUG1 also shows each auth method tried. */
+  logLevel?: 'INFO' | 'VERBOSE' | 'DEBUG1';
 }
 
 export interface Sshd {
@@ -45,6 +47,8 @@ export interface Sshd {
   ttyUser: string;
   /** sshd's log so far (LogLevel VERBOSE, stderr). */
   log(): string;
+  /** TCP connections sshd accepted on `address` (each 127.x alias stands for one host). */
+  connectionsTo(address: string): number;
   pid: number;
   /** SIGTERM sshd and every session process under it, remove the temp dir. */
   stop(): Promise<void>;
@@ -206,7 +210,7 @@ function configText(dir: string, port: number, o: SshdOptions, extra: string): s
     'AllowTcpForwarding yes',
     'X11Forwarding no',
     'PrintMotd no',
-    'LogLevel VERBOSE',
+    `LogLevel ${o.logLevel ?? 'VERBOSE'}`,
     'Subsystem sftp internal-sftp',
     extra,
     o.extraConfig ?? '',
@@ -284,6 +288,7 @@ export async function startSshd(o: SshdOptions = {}): Promise<Sshd> {
       password,
       ttyUser: TTY_USER,
       log: () => logText,
+      connectionsTo: (address) => logText.split('\n').filter((l) => l.startsWith('Connection from ') && l.includes(` on ${address} port ${port} `)).length,
       stop: () => finish('SIGTERM'),
       kill: () => finish('SIGKILL'),
       dropConnections: () => {
