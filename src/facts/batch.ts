@@ -1,0 +1,103 @@
+// One probe per host: every fact's script runs as its own `sh -c` section (a syntax error or an
+// `exit` stays in its section), with stdout, stderr and exit code kept apart.
+//
+// Output protocol (a line never starts with '@@' unless it is ours):
+//   @@remediate-batch NONCE@@
+//   @@remediate-fact NONCE begin NAME@@
+//   @@remediate-fact NONCE stderr NAME@@     then stderr lines, each prefixed with '|'
+//   @@remediate-fact NONCE stdout NAME@@     then stdout lines, each prefixed with '|'
+//   @@remediate-fact NONCE end NAME RC@@
+// Every content line is prefixed, so no output can forge a marker, nonce known or not; the random
+// nonce is a second lock (and tells this run's markers from any other run's).
+import { randomBytes } from 'node:crypto';
+import { shQuote } from '../transport/quote.js';
+import { sh } from './shell.js';
+import type { Fact, FactContext, ProbeOutput } from './types.js';
+
+const NAME = /^[a-z][a-z0-9_]*$/;
+const NONCE = /^[A-Za-z0-9]{8,64}$/;
+
+export function newNonce(bytes: () => Buffer = () => randomBytes(12)): string {
+  return bytes().toString('hex');
+}
+
+/** The batch must run with become when any of its facts reads root-only files. */
+export function batchNeedsBecome(facts: readonly Fact<any, any>[]): boolean {
+  return facts.some((f) => f.needsBecome === true);
+}
+
+function section(name: string, script: string, nonce: string): string {
+  // stdout is captured whole (so it cannot interleave with the streamed stderr), followed by a
+  // newline and the exit code, which is split off again below.
+  return sh`printf '\n@@remediate-fact %s begin %s@@\n' ${shQuote(nonce)} ${shQuote(name)}
+printf '@@remediate-fact %s stderr %s@@\n' ${shQuote(nonce)} ${shQuote(name)}
+__o=$( { { sh -c ${shQuote(script)} 4>&-; printf '\n%s' "$?"; } 2>&1 1>&3 3>&- | sed 's/^/|/' >&4; } 3>&1 )
+__rc=$\{__o##*"$__nl"}; __o=$\{__o%"$__nl"*}
+printf '\n@@remediate-fact %s stdout %s@@\n' ${shQuote(nonce)} ${shQuote(name)}
+printf '%s\n' "$__o" | sed 's/^/|/'
+printf '\n@@remediate-fact %s end %s %s@@\n' ${shQuote(nonce)} ${shQuote(name)} "$__rc"
+`;
+}
+
+/** One POSIX sh script running every fact's probe in order. */
+export function batchProbe(facts: readonly Fact<any, any>[], ctx: FactContext, opts: { nonce?: string } = {}): string {
+  const nonce = opts.nonce ?? newNonce();
+  if (!NONCE.test(nonce)) throw new Error(`batch nonce must be 8-64 alphanumerics, got ${JSON.stringify(nonce)}`);
+  const seen = new Set<string>();
+  const parts = [sh`exec 4>&1
+__nl='
+'
+printf '@@remediate-batch %s@@\n' ${shQuote(nonce)}
+`];
+  for (const f of facts) {
+    if (!NAME.test(f.name)) throw new Error(`fact name must match ${NAME}, got ${JSON.stringify(f.name)}`);
+    if (seen.has(f.name)) throw new Error(`fact ${f.name} appears twice in one batch`);
+    seen.add(f.name);
+    parts.push(section(f.name, f.probe(ctx), nonce));
+  }
+  return parts.join('');
+}
+
+/**
+ * Split a batch's stdout into each fact's output. A section cut short (timeout, truncated output)
+ * is returned with what arrived and exitCode null; a fact with no section at all is absent.
+ * Without `nonce` the one in the batch header is used (the header is printed before any fact runs).
+ */
+export function splitBatch(stdout: string, nonce?: string): Map<string, ProbeOutput> {
+  const lines = stdout.split('\n');
+  let n = nonce;
+  if (n === undefined) {
+    for (const l of lines) {
+      const m = /^@@remediate-batch ([A-Za-z0-9]+)@@$/.exec(l);
+      if (m) { n = m[1]; break; }
+    }
+    if (n === undefined) return new Map();
+  }
+  const marker = new RegExp(`^@@remediate-fact ${n} (begin|stderr|stdout|end) ([a-z][a-z0-9_]*)(?: (\\d*))?@@$`);
+  const out = new Map<string, ProbeOutput>();
+  let cur: { name: string; mode: 'none' | 'stderr' | 'stdout'; out: string[]; err: string[] } | undefined;
+  const close = (exitCode: number | null) => {
+    if (!cur) return;
+    out.set(cur.name, { stdout: cur.out.join('\n'), stderr: cur.err.join('\n'), exitCode });
+    cur = undefined;
+  };
+  for (const l of lines) {
+    if (l.startsWith('|')) {
+      if (cur?.mode === 'stdout') cur.out.push(l.slice(1));
+      else if (cur?.mode === 'stderr') cur.err.push(l.slice(1));
+      continue;
+    }
+    const m = marker.exec(l);
+    if (!m) continue; // blank separators, or anything printed outside the protocol
+    const [, kind, name, rc] = m;
+    if (kind === 'begin') {
+      close(null);
+      cur = { name, mode: 'none', out: [], err: [] };
+    } else if (cur && cur.name === name) {
+      if (kind === 'end') close(rc === undefined || rc === '' ? null : Number(rc));
+      else cur.mode = kind as 'stderr' | 'stdout';
+    }
+  }
+  close(null);
+  return out;
+}

@@ -1,0 +1,60 @@
+// Shell building blocks shared by the fact probes. POSIX sh (dash), coreutils, sed, awk, grep.
+// Nothing here writes anywhere but stdout.
+
+/**
+ * Tagged template for shell text: raw (backslashes kept), `${x}` interpolates TS values (quote
+ * them with shQuote), and `$\{` in the source becomes the shell's own `${` (parameter expansion).
+ */
+export function sh(strings: TemplateStringsArray, ...values: string[]): string {
+  return String.raw(strings, ...values).replace(/\$\\\{/g, '${');
+}
+
+/** Fixed environment and the record helpers (see records.ts for the format). */
+export const PRELUDE = sh`PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH
+LC_ALL=C; export LC_ALL PATH
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
+rec() { printf '%s' "$1"; shift; for __a in "$@"; do printf '|%s' "$__a"; done; printf '\n'; }
+has() { command -v "$1" >/dev/null 2>&1; }
+cap() { __t=$1; shift
+  if ! has "$1"; then printf '%s|@missing=%s\n' "$__t" "$1"; return 0; fi
+  { "$@" 2>&1; printf '\n@rc=%s\n' "$?"; } | sed "s/^/$__t|/"; }
+catrec() { __t=$1; shift; for __f in "$@"; do [ -r "$__f" ] && sed "s/^/$__t|/" "$__f"; done; return 0; }
+`;
+
+/**
+ * Finds the Apache master: a pidfile whose pid is a live apache2/httpd process, else a live
+ * apache2/httpd process whose parent is not one (scanning /proc, so procps is not required).
+ * Sets M_PID (empty when none) and M_SRC; records `pidfile|path|pid|state` and `master|pid|source`.
+ */
+export const APACHE_MASTER = sh`apache_comm() { case $1 in apache2|httpd|apache2-*|httpd-*|httpd.*) return 0;; esac; return 1; }
+apache_master() {
+  M_PID=; M_SRC=
+  for __f in /run/apache2/apache2.pid /var/run/apache2/apache2.pid /run/httpd/httpd.pid /var/run/httpd/httpd.pid /usr/local/apache2/logs/httpd.pid /etc/httpd/run/httpd.pid; do
+    [ -r "$__f" ] || continue
+    __p=; { read -r __p < "$__f"; } 2>/dev/null
+    case $__p in ''|*[!0-9]*) rec pidfile "$__f" "" invalid; continue;; esac
+    __c=; { read -r __c < "/proc/$__p/comm"; } 2>/dev/null
+    if apache_comm "$__c"; then
+      rec pidfile "$__f" "$__p" alive
+      [ -z "$M_PID" ] && { M_PID=$__p; M_SRC="pidfile:$__f"; }
+    else rec pidfile "$__f" "$__p" stale; fi
+  done
+  __all=
+  for __d in /proc/[0-9]*; do
+    __c=; { read -r __c < "$__d/comm"; } 2>/dev/null
+    apache_comm "$__c" || continue
+    __s=; { read -r __s < "$__d/stat"; } 2>/dev/null
+    __s=$\{__s##*) }
+    set -- $__s
+    __all="$__all $\{__d#/proc/}:$2"
+  done
+  for __e in $__all; do
+    __pp=$\{__e#*:}; __isroot=1
+    for __o in $__all; do [ "$\{__o%%:*}" = "$__pp" ] && __isroot=0; done
+    [ $__isroot = 1 ] && rec master-candidate "$\{__e%%:*}"
+    if [ $__isroot = 1 ] && [ -z "$M_PID" ]; then M_PID=$\{__e%%:*}; M_SRC=proc; fi
+  done
+  [ -n "$M_PID" ] && rec master "$M_PID" "$M_SRC"
+  return 0
+}
+`;
