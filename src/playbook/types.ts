@@ -5,6 +5,8 @@ import type { Pos } from '../source/types.js';
 export interface Expr {
   source: string;
   pos: Pos;
+  /** The file line the expression starts on (for the caret under a runtime error). */
+  lineText?: string;
 }
 
 export interface Playbook {
@@ -12,6 +14,12 @@ export interface Playbook {
   /** sha256 of the file's bytes */
   sha256: string;
   plays: Play[];
+  /**
+   * Where each template string of the file is (module args, vars), keyed by the raw string, so
+   * a render-time error points at the string itself: `render(args, scope, task.argsPos,
+   * { sources: playbook.templates })`.
+   */
+  templates?: Record<string, Expr>;
 }
 
 export type RollbackPolicy = 'host' | 'batch' | 'run' | 'none';
