@@ -50,7 +50,7 @@ export function runExec(client: Client, spec: CommandSpec, opts: { pty: boolean;
         kind: 'exit',
         exitCode,
         signal,
-        stdout: maskSecrets(out.text(), secrets),
+        stdout: maskSecrets(opts.pty && spec.become?.password !== undefined ? stripSudoNewline(out.text()) : out.text(), secrets),
         stderr: maskSecrets(err.text(), secrets),
         timedOut,
         truncated: out.truncated || err.truncated || undefined,
@@ -129,4 +129,9 @@ function sendSignal(stream: ClientChannel, name: string): void {
   } catch {
     // best effort
   }
+}
+
+/** With a pty, `sudo -S` ends its silent password read with a newline of its own. */
+function stripSudoNewline(text: string): string {
+  return text.startsWith('\r\n') ? text.slice(2) : text.startsWith('\n') ? text.slice(1) : text;
 }
