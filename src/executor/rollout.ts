@@ -6,8 +6,9 @@
 // - a batch stops the rollout when over max_fail_percentage (strictly greater), or when every
 //   one of its hosts failed or was unreachable. Once a batch is over the threshold, its hosts
 //   not yet started are left untouched (Ansible would fail them after the current task).
-// - abort (opts.signal): nobody new starts (hosts, batch/run rollbacks); hosts in flight finish;
-//   a host-policy rollback of a host that just failed is part of its slot and still runs.
+// - abort (opts.signal): nobody new starts; hosts in flight finish (runHost sees slot.signal
+//   and stops between tasks). No automatic rollback starts after an abort, not even a host's
+//   own: an aborted run is meant for `remediate resume` or an explicit `remediate rollback`.
 import pLimit from 'p-limit';
 import type { Rollout } from '../playbook/types.js';
 import { computeBatches, sliceBatches } from './batches.js';
@@ -111,7 +112,7 @@ export async function runRollout(opts: RolloutOptions): Promise<RolloutResult> {
           : r.status === 'failed' ? `canary: ${host} failed${r.msg ? `: ${r.msg}` : ''}`
           : `canary: gates did not pass on ${host}${r.msg ? `: ${r.msg}` : ''}`;
       }
-      if (policy === 'host' && (isFailed(r) || r.status === 'unreachable') && mayHaveChanged(r)) await rollbackOne(host);
+      if (policy === 'host' && !signal.aborted && (isFailed(r) || r.status === 'unreachable') && mayHaveChanged(r)) await rollbackOne(host);
     };
     const shouldStop = () => signal.aborted || (canary ? canaryFailure !== undefined : overThreshold(tally, rule));
     await pump({ hosts, forks, gate, shouldStop, work });

@@ -307,6 +307,32 @@ test('abort: no new host starts, hosts in flight finish, the result says aborted
   t.true(fleet.slots.get('h01')?.signal.aborted, 'hosts in flight can see the abort between tasks');
 });
 
+test('abort: no automatic rollback starts, whatever the policy (resume or rollback is the operator\'s call)', async (t) => {
+  for (const policy of ['host', 'batch', 'run'] as const) {
+    const ac = new AbortController();
+    const fleet = new Fleet({
+      work: (h) => (h === 'h01' ? 1 : 4),
+      during: async (h) => {
+        if (h === 'h01') ac.abort();
+      },
+      // hosts stopped between tasks by the abort report failed, as play-host does
+      outcome: (_h, slot) => (slot.signal.aborted ? { status: 'failed', msg: 'aborted before the next task' } : { status: 'changed' }),
+    });
+    const r = await runRollout(fleet.options(hostNames(8), rollout({ serial: [4], maxFailPercentage: 0, concurrency: 4 }), { signal: ac.signal, rollbackPolicy: policy }));
+    t.true(r.aborted, policy);
+    t.deepEqual(fleet.rolledBack, [], policy);
+    t.is(fleet.started.length, 4, policy);
+  }
+});
+
+test('no hosts: nothing runs, nothing is emitted but nothing breaks', async (t) => {
+  const fleet = new Fleet();
+  const r = await runRollout(fleet.options([], rollout({ serial: ['30%'], canary: { count: 1, gates: [] } })));
+  t.is(r.results.size, 0);
+  t.is(fleet.of('batch.start').length, 0);
+  t.false(r.aborted);
+});
+
 test('abort during a pause stops before the next batch', async (t) => {
   const ac = new AbortController();
   const fleet = new Fleet();
