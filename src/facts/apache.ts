@@ -5,7 +5,7 @@ import { parseConfig, statusUrls, type ConfigLine, type ListenDirective } from '
 import { analyzeErrorLog, parseTzOffset, reloadRateFromLog, type Death, type LogLine } from './apache-log.js';
 import { parseServerStatus, type ServerStatus } from './apache-status.js';
 import { parseFrequency, parseLogrotate, type Frequency, type LogrotateInfo } from './logrotate.js';
-import { Records, splitFields } from './records.js';
+import { Records } from './records.js';
 import { APACHE_MASTER, PRELUDE, sh } from './shell.js';
 import { isUnknown, unknown, type Fact, type Maybe, type ProbeOutput } from './types.js';
 
@@ -323,4 +323,3 @@ export const apacheFact: Fact<ApacheFact> = {
   parse: (out) => parseApache(out),
 };
 
-export { splitFields };

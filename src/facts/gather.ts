@@ -1,0 +1,47 @@
+// One host's facts: one batched probe, split, parsed, then the refine steps (in registry order,
+// each seeing the values before it). Unreachable is a value; a parser that throws becomes an
+// Unknown for that fact only.
+import { batchNeedsBecome, batchProbe, newNonce, splitBatch } from './batch.js';
+import { unknown, type Fact, type FactContext, type ProbeOutput, type ProbeRunner } from './types.js';
+
+export interface Gathered {
+  kind: 'facts';
+  values: Record<string, unknown>;
+  /** Each fact's section of the batch, for the journal and for debugging parsers. */
+  raw: Record<string, ProbeOutput>;
+}
+
+export async function gatherFacts(
+  run: ProbeRunner,
+  facts: readonly Fact<any, any>[],
+  ctx: FactContext,
+  opts: { cache?: Map<string, unknown>; nonce?: string; become?: boolean; timeoutMs?: number } = {},
+): Promise<Gathered | { kind: 'unreachable'; reason: string }> {
+  const nonce = opts.nonce ?? newNonce();
+  const become = opts.become ?? batchNeedsBecome(facts);
+  const out = await run(batchProbe(facts, ctx, { nonce }), { become, timeoutMs: opts.timeoutMs });
+  if ('kind' in out && out.kind === 'unreachable') return out;
+  const res = out as ProbeOutput;
+  const sections = splitBatch(res.stdout, nonce);
+  const values: Record<string, unknown> = {};
+  const raw: Record<string, ProbeOutput> = {};
+  for (const f of facts) {
+    const s = sections.get(f.name);
+    if (!s) { values[f.name] = unknown(`no output for this fact (batch exit ${res.exitCode}${res.stderr ? `: ${res.stderr.trim().split('\n').pop()}` : ''})`); continue; }
+    raw[f.name] = s;
+    try {
+      values[f.name] = f.parse(s, ctx);
+    } catch (e) {
+      values[f.name] = unknown(`parser failed: ${(e as Error).message}`);
+    }
+  }
+  for (const f of facts) {
+    if (!f.refine || !raw[f.name]) continue;
+    try {
+      values[f.name] = await f.refine(values[f.name], { ...ctx, run, facts: values, cache: opts.cache });
+    } catch (e) {
+      values[f.name] = unknown(`refine failed: ${(e as Error).message}`);
+    }
+  }
+  return { kind: 'facts', values, raw };
+}

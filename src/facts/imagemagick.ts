@@ -1,0 +1,121 @@
+// The `imagemagick` fact: OpenMP in ImageMagick, and above all the libgomp file the Apache master
+// actually maps (/proc/PID/maps; through /proc/PID/map_files when the file was replaced or
+// deleted), its identity and ABI markers, and the libgomp package version as a hint only.
+import { classifyGompFile, classifyPackageVersion, type GompVerdict } from './libgomp.js';
+import { parseDpkgQuery, parseRpmQuery } from './packages.js';
+import { Records } from './records.js';
+import { APACHE_MASTER, PRELUDE, sh } from './shell.js';
+import { unknown, type Fact, type Maybe, type ProbeOutput } from './types.js';
+
+export interface MappedGomp {
+  path: string;
+  range: string;
+  /** maps says "(deleted)": the file was removed or replaced after the master loaded it. */
+  deleted: boolean;
+  /** sha256 of what the master maps (via map_files), null without root. */
+  sha256: string | null;
+  /** sha256 of the file now at `path` on disk. */
+  diskSha256: string | null;
+  /** The file on disk differs from the mapped one (an upgrade not yet picked up by a full restart). */
+  replaced: boolean | null;
+  versionNodes: string[];
+  hasPauseResourceAll: boolean;
+  gccComments: string[];
+  verdict: GompVerdict;
+}
+
+export interface ImageMagickFact {
+  /** OpenMP in ImageMagick per `convert -version` (php's Imagick::getFeatures is in php_extension). */
+  openmp: boolean | null;
+  convertVersion: string | null;
+  features: string[] | null;
+  masterPid: number | null;
+  /** MagickCore libraries mapped by the master (imagick loaded in Apache). */
+  magickCore: string[];
+  /** The libgomp the master maps; null = it maps none (known), Unknown = could not look. */
+  libgomp: Maybe<MappedGomp | null>;
+  /** Installed libgomp package and what its version suggests (a hint only). */
+  libgompPackage: { name: string; version: string; verdict: GompVerdict } | null;
+}
+
+export const IMAGEMAGICK_PROBE = sh`${PRELUDE}${APACHE_MASTER}
+apache_master
+if has convert; then cap convert convert -version; elif has magick; then cap convert magick -version; else rec convert-missing "neither convert nor magick"; fi
+if has dpkg-query; then dpkg-query -W -f '$\{Package} $\{Version}\n' libgomp1 2>/dev/null | sed 's/^/dpkg|/'
+elif has rpm; then rpm -q --qf '%{NAME} %{VERSION}-%{RELEASE}\n' libgomp 2>/dev/null | sed 's/^/rpm|/'; fi
+[ -z "$M_PID" ] && { rec no-master "no apache2/httpd process is running"; exit 0; }
+if ! __m=$(cat "/proc/$M_PID/maps" 2>&1); then rec maps-unreadable "$__m"; exit 0; fi
+rec maps-ok "$M_PID"
+printf '%s\n' "$__m" | grep -E 'libgomp|[Mm]agick|/imagick\.so' | sed 's/^/map|/'
+printf '%s\n' "$__m" | awk '$3 ~ /^0+$/ && $6 ~ /\/libgomp[^\/]*$/ { print $1 " " ($7 == "(deleted)" ? 1 : 0) " " $6 }' | while read -r __r __d __p; do
+  __f=/proc/$M_PID/map_files/$__r; [ -r "$__f" ] || __f=/proc/$M_PID/root$__p
+  __h=$(sha256sum < "$__f" 2>/dev/null); __dh=$(sha256sum < "$__p" 2>/dev/null)
+  rec gomp "$__r" "$\{__h%% *}" "$\{__dh%% *}" "$__d" "$__p"
+  tr -c '[:print:]' '\n' < "$__f" 2>/dev/null | grep -E '^(GOMP|GOACC|OACC|OMP)_[0-9.]+$|^omp_pause_resource_all$|^GCC: \(' | sort -u | sed "s/^/gomp-str|$__r|/"
+done
+exit 0
+`;
+
+/** `convert -version`: "Version: ImageMagick 6.9.11-60 …" and "Features: Cipher DPC Modules OpenMP(4.5)". */
+export function parseConvertVersion(text: string): { version: string | null; features: string[] | null; openmp: boolean | null } {
+  const version = /^Version: ImageMagick (\S+)/m.exec(text)?.[1] ?? null;
+  const f = /^Features:(.*)$/m.exec(text);
+  const features = f ? f[1].trim().split(/\s+/).filter(Boolean) : null;
+  return { version, features, openmp: features ? hasOpenMP(features) : null };
+}
+
+export function hasOpenMP(features: readonly string[] | string): boolean {
+  const list = typeof features === 'string' ? features.split(/\s+/) : features;
+  return list.some((x) => /^OpenMP(\(|$)/.test(x));
+}
+
+function hex64(s: string | undefined): string | null {
+  return s && /^[0-9a-f]{64}$/.test(s) ? s : null;
+}
+
+export function parseImageMagick(out: ProbeOutput): ImageMagickFact {
+  const r = new Records(out.stdout);
+  const conv = r.captured('convert');
+  const cv = conv && conv.rc === 0 ? parseConvertVersion(conv.lines.join('\n')) : { version: null, features: null, openmp: null };
+  const pkgs = [...parseDpkgQuery(r.all('dpkg').join('\n')), ...parseRpmQuery(r.all('rpm').join('\n'))].filter((p) => p.version);
+  const pkg = pkgs[0];
+  const libgompPackage = pkg && pkg.version ? { name: pkg.name, version: pkg.version, verdict: classifyPackageVersion(pkg.version) } : null;
+  const m = r.fields('master', 2)[0];
+  const masterPid = m ? Number(m[0]) : null;
+  const maps = r.all('map');
+  const magickCore = [...new Set(maps.map((l) => l.split(/\s+/)[5]).filter((p): p is string => !!p && /MagickCore/.test(p)))];
+  let libgomp: ImageMagickFact['libgomp'];
+  if (masterPid === null) libgomp = unknown(r.first('no-master') ?? 'no apache master');
+  else if (r.has('maps-unreadable')) libgomp = unknown(`cannot read /proc/${masterPid}/maps (needs become): ${r.first('maps-unreadable')}`);
+  else if (!r.has('maps-ok')) libgomp = unknown(`probe ended early (exit ${out.exitCode})`);
+  else {
+    const g = r.fields('gomp', 5)[0];
+    if (!g) libgomp = null;
+    else {
+      const [range, sha, disk, del, path] = g;
+      const strs = r.fields('gomp-str', 2).filter(([rg]) => rg === range).map(([, s]) => s);
+      const markers = {
+        versionNodes: strs.filter((s) => /^(GOMP|GOACC|OACC|OMP)_[0-9.]+$/.test(s)),
+        hasPauseResourceAll: strs.includes('omp_pause_resource_all'),
+        gccComments: strs.filter((s) => s.startsWith('GCC: (')),
+      };
+      const sha256 = hex64(sha);
+      const diskSha256 = hex64(disk);
+      libgomp = {
+        path, range, deleted: del === '1', sha256, diskSha256,
+        replaced: del === '1' ? true : sha256 && diskSha256 ? sha256 !== diskSha256 : null,
+        ...markers,
+        verdict: classifyGompFile(markers),
+      };
+    }
+  }
+  return { openmp: cv.openmp, convertVersion: cv.version, features: cv.features, masterPid, magickCore, libgomp, libgompPackage };
+}
+
+export const imagemagickFact: Fact<ImageMagickFact> = {
+  name: 'imagemagick',
+  // /proc/PID/maps and map_files of the root-owned master
+  needsBecome: true,
+  probe: () => IMAGEMAGICK_PROBE,
+  parse: (out) => parseImageMagick(out),
+};
