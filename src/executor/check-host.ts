@@ -21,7 +21,7 @@ export async function checkHost(host: string, conn: HostConn, play: Play, baseSc
     const scope: Scope = { ...baseScope };
     if (play.facts.length > 0 && deps.gatherFacts) {
       const ctx = { host: conn, exec: (spec: Parameters<Transport['exec']>[1]) => deps.transport.exec(conn, { ...spec, become: spec.become ?? (play.become ? { user: play.becomeUser } : undefined) }) };
-      const g = await deps.gatherFacts(ctx, play.facts);
+      const g = await deps.gatherFacts(ctx, play.facts, scope);
       if (!g.ok) {
         const status = g.unreachable ? 'unreachable' : 'skipped';
         emit({ kind: 'host.end', host, status, msg: g.msg });

@@ -16,7 +16,7 @@ export interface StepRecorder {
 }
 
 export interface FactGatherer {
-  (ctx: HostContext, names: readonly string[]): Promise<{ ok: true; facts: Record<string, unknown> } | { ok: false; unreachable: boolean; msg: string }>;
+  (ctx: HostContext, names: readonly string[], vars: Record<string, unknown>): Promise<{ ok: true; facts: Record<string, unknown> } | { ok: false; unreachable: boolean; msg: string }>;
 }
 
 export interface PlayHostDeps {
@@ -65,7 +65,7 @@ export async function playHost(host: string, conn: HostConn, play: Play, baseSco
   try {
     const scope: Scope = { ...baseScope };
     if (play.facts.length > 0 && deps.gatherFacts) {
-      const g = await deps.gatherFacts(hostContext(deps.transport, conn, undefined, play, deps), play.facts);
+      const g = await deps.gatherFacts(hostContext(deps.transport, conn, undefined, play, deps), play.facts, scope);
       if (!g.ok) {
         const status = g.unreachable ? 'unreachable' : 'failed';
         emit({ kind: 'host.end', host, status, msg: g.msg });

@@ -1,0 +1,117 @@
+// End to end over the local transport: plan touches nothing, apply converges, a second apply
+// changes nothing, check's exit code says compliant or not, bad input changes nothing.
+import test from 'ava';
+import { mkdtempSync, writeFileSync, readFileSync, existsSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { cli } from '../helpers/cli.js';
+
+function workspace(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'remediate-e2e-'));
+  writeFileSync(path.join(dir, 'inv.yml'), 'all:\n  hosts:\n    box1:\n      ansible_connection: local\n      target: ' + JSON.stringify(path.join(dir, 'etc')) + '\n');
+  writeFileSync(path.join(dir, 'site.yml'), `
+- name: converge a config file
+  hosts: all
+  vars:
+    conf: "{{ target }}/app.ini"
+  tasks:
+    - name: config dir
+      command:
+        argv: [mkdir, -p, "{{ target }}"]
+        creates: "{{ target }}"
+    - name: config file
+      copy:
+        dest: "{{ conf }}"
+        content: "single_thread = 1\\n"
+        mode: "0640"
+    - name: read it back
+      command: "cat {{ conf }}"
+      register: cat
+    - name: it says what we wrote
+      assert:
+        that: "'single_thread = 1' in cat.stdout"
+  compliance:
+    - id: conf-present
+      that: "target is defined"
+`);
+  return dir;
+}
+
+test('plan changes nothing; apply converges; second apply is idempotent', async (t) => {
+  const dir = workspace();
+  const etc = path.join(dir, 'etc');
+  const plan = await cli(['plan', 'site.yml', '-i', 'inv.yml'], { cwd: dir });
+  t.is(plan.code, 0, plan.err);
+  t.false(existsSync(etc), 'plan must not create anything');
+  t.regex(plan.out + plan.err, /change/);
+
+  const refused = await cli(['apply', 'site.yml', '-i', 'inv.yml'], { cwd: dir });
+  t.is(refused.code, 65, 'no TTY and no --yes: refuse');
+  t.false(existsSync(etc));
+
+  const apply = await cli(['apply', 'site.yml', '-i', 'inv.yml', '--yes'], { cwd: dir });
+  t.is(apply.code, 0, apply.out + apply.err);
+  t.is(readFileSync(path.join(etc, 'app.ini'), 'utf8'), 'single_thread = 1\n');
+  t.is(statSync(path.join(etc, 'app.ini')).mode & 0o777, 0o640);
+
+  const again = await cli(['apply', 'site.yml', '-i', 'inv.yml', '--yes', '--json'], { cwd: dir });
+  t.is(again.code, 0, again.err);
+  const events = again.out.trim().split('\n').map((l) => JSON.parse(l));
+  const steps = events.filter((e) => e.kind === 'host.step');
+  const byTask = Object.fromEntries(steps.map((s) => [s.task, s.status]));
+  t.is(byTask['config dir'], 'ok');
+  t.is(byTask['config file'], 'ok');
+  t.is(byTask['it says what we wrote'], 'ok');
+});
+
+test('a failing command fails the host: exit code has the failed bit, later tasks do not run', async (t) => {
+  const dir = workspace();
+  writeFileSync(path.join(dir, 'fail.yml'), `
+- hosts: all
+  tasks:
+    - name: boom
+      shell: "echo oops >&2; exit 3"
+    - name: never
+      copy: { dest: "${path.join(dir, 'never')}", content: x }
+`);
+  const r = await cli(['apply', 'fail.yml', '-i', 'inv.yml', '--yes', '--json'], { cwd: dir });
+  t.is(r.code & 2, 2);
+  t.false(existsSync(path.join(dir, 'never')));
+  const step = r.out.trim().split('\n').map((l) => JSON.parse(l)).find((e) => e.kind === 'host.step' && e.task === 'boom');
+  t.is(step.status, 'failed');
+  t.regex(step.msg, /exit 3: oops/);
+});
+
+test('check: exit 0 when compliant, 8 when not', async (t) => {
+  const dir = workspace();
+  writeFileSync(path.join(dir, 'comp.yml'), `
+- hosts: all
+  compliance:
+    - id: want-flag
+      that: "flag | default('off') == 'on'"
+`);
+  const bad = await cli(['check', 'comp.yml', '-i', 'inv.yml'], { cwd: dir });
+  t.is(bad.code, 8, bad.out + bad.err);
+  const good = await cli(['check', 'comp.yml', '-i', 'inv.yml', '-e', 'flag=on'], { cwd: dir });
+  t.is(good.code, 0, good.out + good.err);
+});
+
+test('bad playbook: positioned error, exit 64, nothing changed', async (t) => {
+  const dir = workspace();
+  writeFileSync(path.join(dir, 'bad.yml'), `- hosts: all\n  tasks:\n    - name: x\n      copy: { dest: "${path.join(dir, 'x')}", content: y }\n      retires: 3\n`);
+  const r = await cli(['apply', 'bad.yml', '-i', 'inv.yml', '--yes'], { cwd: dir });
+  t.is(r.code, 64);
+  t.regex(r.err, /bad\.yml:5:7/);
+  t.regex(r.err, /retries/);
+  t.false(existsSync(path.join(dir, 'x')));
+});
+
+test('run: ad-hoc raw command on matching hosts, per-host output, non-zero = failed', async (t) => {
+  const dir = workspace();
+  const ok = await cli(['run', 'all', '-i', 'inv.yml', '--', 'printf', 'hello'], { cwd: dir });
+  t.is(ok.code, 0, ok.err);
+  t.regex(ok.out, /box1/);
+  t.regex(ok.out, /hello/);
+  const bad = await cli(['run', 'box1', '-i', 'inv.yml', '--', 'exit 5'], { cwd: dir });
+  t.is(bad.code, 2);
+});
