@@ -292,7 +292,16 @@ export async function startSshd(o: SshdOptions = {}): Promise<Sshd> {
       stop: () => finish('SIGTERM'),
       kill: () => finish('SIGKILL'),
       dropConnections: () => {
-        for (const p of descendants(pid)) {
+        // sshd's own per-connection processes first, so none can report its child's death.
+        const all = descendants(pid);
+        const isSshd = (p: number) => {
+          try {
+            return readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('sshd');
+          } catch {
+            return false;
+          }
+        };
+        for (const p of [...all.filter(isSshd), ...all.filter((p) => !isSshd(p))]) {
           try {
             process.kill(p, 'SIGKILL');
           } catch {
