@@ -20,6 +20,8 @@ export type Schema =
       fields: Readonly<Record<string, Field>>;
       /** shorthand: a scalar stands for this field */ scalarField?: string;
       /** what this object is, for messages: "unknown key 'hots' in a play" */ name?: string;
+      /** advice for known-but-unsupported keys (e.g. Ansible's), when no near miss exists */
+      unknownKeyHints?: Readonly<Record<string, string>>;
     }
   | { type: 'oneOf'; options: readonly Schema[]; expected: string }
   | { type: 'any' }

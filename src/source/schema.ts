@@ -326,7 +326,8 @@ export function validateObject(
     }
     const field = Object.hasOwn(schema.fields, name) ? schema.fields[name] : undefined;
     if (!field) {
-      problems.push(unknownKeyProblem(ctx, pair.key, name, names, schema.name));
+      const hint = schema.unknownKeyHints && Object.hasOwn(schema.unknownKeyHints, name) ? schema.unknownKeyHints[name] : undefined;
+      problems.push(unknownKeyProblem(ctx, pair.key, name, names, schema.name, hint));
       continue;
     }
     seen.add(name);
@@ -373,8 +374,9 @@ export function unknownKeyProblem(
   const guess = didYouMean(name, candidates);
   const extra: { expected?: string; found?: string; hint?: string } = {};
   if (candidates.length > 0 && candidates.length <= 24) extra.expected = `one of ${candidates.join(', ')}`;
-  if (guess) extra.hint = `did you mean '${guess}'?`;
-  else if (hint) extra.hint = hint;
+  // Explicit advice (an Ansible-only key) beats an edit-distance guess: 'tags' is not a typo of 'tasks'.
+  if (hint) extra.hint = hint;
+  else if (guess) extra.hint = `did you mean '${guess}'?`;
   return problemAt(ctx, keyNode, what ? `unknown key '${name}' in ${what}` : `unknown key '${name}'`, extra);
 }
 
