@@ -2,7 +2,7 @@
 // and Ansible's semantics. Each gets its arguments already evaluated; `fail` raises a positioned
 // error at the filter or test in the expression.
 import type { TemplateErrorKind } from './template-error.js';
-import { describeValue, isMapping, pyCompare, pyEq, pyStr, truthy, typeWord } from './py.js';
+import { describeValue, isMapping, pyCompare, pyEq, pyRepr, pyStr, truthy, typeWord } from './py.js';
 import { isVersionType, VERSION_TYPES, versionTest, type VersionType } from './version.js';
 
 export interface CallCtx {
@@ -130,7 +130,7 @@ const versionBuiltin: Builtin = (x, args, kw, c) => {
   if (strict === true) vt = 'strict';
   if (type !== undefined && type !== null) {
     if (typeof type !== 'string' || !isVersionType(type)) {
-      return c.fail(`${c.what}: unknown version_type ${pyStr(type)} (expected one of ${VERSION_TYPES.join(', ')})`, 'value');
+      return c.fail(`${c.what}: unknown version_type ${pyRepr(type)} (expected one of ${VERSION_TYPES.join(', ')})`, 'value');
     }
     vt = type;
   }
@@ -351,10 +351,12 @@ export class UndefinedMarker {
   constructor(
     /** why it is undefined, e.g. "'facts' has no key 'apache'" */
     readonly reason: string,
-    /** the full expression path, e.g. "facts.apache.mpm" */
+    /** the full lookup path, e.g. "facts.apache.mpm" ('' for values like an empty list's first) */
     readonly path = '',
-    /** offset in the expression source */
+    /** offset in the expression source of the part that is missing */
     readonly at = 0,
+    /** set when a top-level variable is missing: its name (the rest of the path hangs off it) */
+    readonly rootVar?: string,
   ) {}
 }
 

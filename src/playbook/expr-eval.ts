@@ -28,12 +28,19 @@ export function fail(env: EvalEnv, at: number, kind: TemplateErrorKind, message:
 }
 
 function undefinedError(env: EvalEnv, u: UndefinedMarker, fallbackAt: number): never {
-  const message = u.path ? `undefined variable '${u.path}'${u.reason ? `: ${u.reason}` : ''}` : `undefined value: ${u.reason}`;
+  let message: string;
+  if (!u.path) message = `undefined value: ${u.reason}`;
+  else if (u.rootVar !== undefined) {
+    message = `undefined variable '${u.rootVar}'${u.path !== u.rootVar ? ` (in '${u.path}')` : ''}${u.reason ? `: ${u.reason}` : ''}`;
+  } else message = `undefined variable '${u.path}': ${u.reason}`;
   const hint =
-    u.path && !u.path.includes('.') && !u.path.includes('[')
-      ? `define '${u.path}' in vars, facts or with -e, or guard it with 'is defined' or '| default(...)'`
-      : undefined;
+    u.rootVar !== undefined ? `define '${u.rootVar}' in vars, facts or with -e, or guard it with 'is defined' or '| default(...)'` : undefined;
   return fail(env, u.path ? u.at : fallbackAt, 'undefined', message, hint, u.path || undefined);
+}
+
+/** The same missing value seen through a longer path (`pkgs` → `pkgs[0]`). */
+function extend(u: UndefinedMarker, path: string): UndefinedMarker {
+  return new UndefinedMarker(u.reason, path, u.at, u.rootVar);
 }
 
 /** The dotted path of a lookup, for messages: facts.apache.mpm, pkgs[0]. */
@@ -84,16 +91,16 @@ function ev(ast: Ast, env: EvalEnv): unknown {
       const { scope } = env;
       if (Object.hasOwn(scope, ast.name) && scope[ast.name] !== undefined) return scope[ast.name];
       const guess = didYouMean(ast.name, Object.keys(scope));
-      return new UndefinedMarker(guess ? `did you mean '${guess}'?` : '', ast.name, ast.at);
+      return new UndefinedMarker(guess ? `did you mean '${guess}'?` : '', ast.name, ast.at, ast.name);
     }
     case 'attr': {
       const o = ev(ast.obj, env);
-      if (o instanceof UndefinedMarker) return new UndefinedMarker(o.reason || `'${o.path}' is undefined`, pathOf(ast), o.at);
+      if (o instanceof UndefinedMarker) return extend(o, pathOf(ast));
       return lookup(o, ast.name, pathOf(ast), pathOf(ast.obj), ast.at + 1);
     }
     case 'index': {
       const o = ev(ast.obj, env);
-      if (o instanceof UndefinedMarker) return new UndefinedMarker(o.reason || `'${o.path}' is undefined`, pathOf(ast), o.at);
+      if (o instanceof UndefinedMarker) return extend(o, pathOf(ast));
       const idx = evaluateAst(ast.index, env);
       if (typeof idx !== 'string' && typeof idx !== 'number') {
         fail(env, ast.index.at, 'type', `an index must be a string or an integer, found ${describeValue(idx)}`);

@@ -57,9 +57,8 @@ function duplicateKeys(ctx: SourceCtx, doc: Document): Problem[] {
     Map(_key, map) {
       const seen = new Map<string, Node>();
       for (const pair of map.items) {
-        if (!isScalar(pair.key)) continue;
+        if (!isScalar(pair.key) || isMergeKey(pair.key)) continue; // merge keys may repeat
         const name = String(pair.key.value);
-        if (name === '<<') continue; // merge keys may repeat
         const first = seen.get(name);
         if (first) {
           const firstPos = posOf(ctx.file, ctx.lineCounter, first);
@@ -164,7 +163,7 @@ export function pairsOf(map: YAMLMap, doc?: Document): Pair[] {
   const own: Pair[] = [];
   const merged: Pair[] = [];
   for (const pair of map.items) {
-    if (isScalar(pair.key) && pair.key.value === '<<' && !(isScalar(pair.value) && pair.value.source === '<<')) {
+    if (isMergeKey(pair.key)) {
       const target = resolveNode(pair.value, doc);
       const sources = isSeq(target) ? target.items.map((n) => resolveNode(n, doc)) : [target];
       for (const src of sources) if (isMap(src)) merged.push(...pairsOf(src, doc));
@@ -186,7 +185,15 @@ export function pairsOf(map: YAMLMap, doc?: Document): Pair[] {
 }
 
 export function keyName(pair: Pair): string | undefined {
-  return isScalar(pair.key) ? String(pair.key.value) : undefined;
+  if (!isScalar(pair.key)) return undefined;
+  return isMergeKey(pair.key) ? '<<' : String(pair.key.value);
+}
+
+/** `<<` (yaml parses it to a symbol when merge keys are on). */
+function isMergeKey(key: unknown): boolean {
+  if (!isScalar(key)) return false;
+  const v = key.value;
+  return v === '<<' || (typeof v === 'symbol' && v.description === '<<');
 }
 
 /** Plain JS value of a node (aliases and merge keys resolved). */
