@@ -2,6 +2,8 @@
 // touches `process`), so every command is testable in-process.
 
 export interface Io {
+  /** argv as given (for the journal, redacted there). */
+  argv: string[];
   out(text: string): void;
   err(text: string): void;
   isTTY: boolean;

@@ -21,6 +21,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 
 const tty = Boolean(process.stdout.isTTY && process.stdin.isTTY);
 const io: Io = {
+  argv: process.argv.slice(2),
   out: (t) => void process.stdout.write(t),
   err: (t) => void process.stderr.write(t),
   isTTY: tty,

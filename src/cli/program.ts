@@ -58,7 +58,11 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     }[name];
     const c = hostOptions(program.command(`${name} <playbook>`).description(desc));
     if (name !== 'check') c.option('-y, --yes', 'do not ask for confirmation');
-    if (name === 'apply') c.option('--seed <n>', 'seed for order: shuffle', (v) => positiveInt(v, '--seed'));
+    if (name === 'apply') {
+      c.option('--seed <n>', 'seed for order: shuffle', (v) => positiveInt(v, '--seed'));
+      c.option('--journal <file>', 'the run journal (default $XDG_STATE_HOME/remediate/journal.db)');
+      c.option('--allow-irreversible', 'run steps that cannot be undone (the plan marks them)');
+    }
     c.action((playbook: string, opts: PlaybookCommandOptions) => { result = playbookCommand(name, playbook, opts, io); });
   }
 

@@ -10,9 +10,11 @@ export interface Reporter {
   /** The closing text (plan groups, recap); '' in --json mode. */
   finish(): string;
   exitCode(): number;
+  /** The grouped plan (plan command / apply preview). */
+  planText(): string;
 }
 
-export function createReporter(io: Io, o: { json?: boolean; command: 'apply' | 'plan' | 'check' | 'run'; showOutput?: boolean }): Reporter {
+export function createReporter(io: Io, o: { json?: boolean; command: 'apply' | 'plan' | 'check' | 'run'; showOutput?: boolean; /** fold only, print nothing */ quiet?: boolean }): Reporter {
   const recap = new RecapBuilder();
   const plan = o.command === 'plan' ? new PlanSummary() : undefined;
   let prog: ProgressState = initialProgress;
@@ -23,6 +25,7 @@ export function createReporter(io: Io, o: { json?: boolean; command: 'apply' | '
       recap.add(e);
       plan?.add(e);
       if (e.kind === 'run.end') aborted = e.aborted;
+      if (o.quiet) return;
       if (o.json) {
         io.out(jsonLine(e) + '\n');
         return;
@@ -46,6 +49,9 @@ export function createReporter(io: Io, o: { json?: boolean; command: 'apply' | '
       if (plan) parts.push(plan.render());
       parts.push(renderRecap(recap.result(), { color: io.color, width: Math.min(io.columns, 120) }));
       return '\n' + parts.filter(Boolean).join('\n\n') + '\n';
+    },
+    planText() {
+      return plan?.render() ?? '';
     },
     exitCode() {
       return exitCodeFor(recap.result(), o.command, { aborted });

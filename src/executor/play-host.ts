@@ -29,6 +29,10 @@ export interface PlayHostDeps {
   recorder?: StepRecorder;
   /** sudo password (from a prompt or env), passed over stdin only. */
   becomePassword?: string;
+  /** Irreversible steps run only when the operator said so (--allow-irreversible). */
+  allowIrreversible?: boolean;
+  /** Facts of this host's detect phase, for the journal's fingerprint. */
+  onFacts?(host: string, facts: Record<string, unknown>): void;
   /** Default per-command timeout when a task sets none. */
   defaultTimeoutMs?: number;
 }
@@ -72,6 +76,7 @@ export async function playHost(host: string, conn: HostConn, play: Play, baseSco
         return { host, status, msg: g.msg };
       }
       scope.facts = g.facts;
+      deps.onFacts?.(host, g.facts);
       for (const [name, value] of Object.entries(g.facts)) emit({ kind: 'host.fact', host, fact: name, value });
     }
     const pending = new Set<string>();
@@ -111,7 +116,7 @@ async function runTask(host: string, conn: HostConn, play: Play, task: Task, ind
     return { status, msg };
   };
   const planned = (status: Planned['status'], summary: string, p?: Partial<Planned>): TaskRun => {
-    emit({ kind: 'host.plan', host, task: task.name, status, diff: p?.diff, reason: p?.reason ?? summary });
+    emit({ kind: 'host.plan', host, task: task.name, status, diff: p?.diff, reason: p?.reason ?? summary, class: status === 'change' ? p?.class : undefined });
     if (status === 'change' && task.register) pending.add(task.register);
     return { status: status === 'fail' ? 'failed' : status === 'change' ? 'changed' : status === 'skip' ? 'skipped' : 'ok', msg: summary };
   };
@@ -163,6 +168,9 @@ async function applyPlanned(host: string, module: Module, ctx: HostContext, args
   if (p.status === 'fail') {
     register({ status: 'failed', msg: p.summary }, false);
     return { status: 'failed', msg: p.summary };
+  }
+  if (p.class === 'irreversible' && !deps.allowIrreversible) {
+    return { status: 'failed', msg: `refused: '${task.name}' cannot be undone (${p.summary}); pass --allow-irreversible to run it` };
   }
   const startedAt = deps.clock.now();
   // Journal first: a controller killed after this line leaves an intent whose inverse can be replayed.

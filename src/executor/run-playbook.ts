@@ -36,6 +36,11 @@ export interface RunPlaybookInput {
   gatherFacts?: FactGatherer;
   recorder?: StepRecorder;
   becomePassword?: string;
+  allowIrreversible?: boolean;
+  onFacts?(host: string, facts: Record<string, unknown>): void;
+  /** Per-host exclusive lock (journal); a refusal fails the host before anything runs. */
+  lockHost?(host: string): { ok: true } | { ok: false; msg: string };
+  unlockHost?(host: string): void;
   rollbackHost?(host: string): Promise<'restored' | 'failed'>;
   seed?: number;
 }
@@ -79,6 +84,20 @@ export async function runPlaybook(input: RunPlaybookInput): Promise<PlayOutcome[
         input.emit({ kind: 'host.end', host, status: 'failed', msg });
         return { host, status: 'failed', msg };
       }
+      if (input.lockHost) {
+        const l = input.lockHost(host);
+        if (!l.ok) {
+          input.emit({ kind: 'host.end', host, status: 'failed', msg: l.msg });
+          return { host, status: 'failed', msg: l.msg, touched: false };
+        }
+      }
+      try {
+        return await runLocked(host, conn, scope, slot);
+      } finally {
+        input.unlockHost?.(host);
+      }
+    };
+    const runLocked = async (host: string, conn: HostConn, scope: Scope, slot: Parameters<typeof runOne>[1]): Promise<HostResult> => {
       if (input.command === 'check') return checkHost(host, conn, play, scope, { transport: input.transport, emit: input.emit, gatherFacts: input.gatherFacts });
       return playHost(host, conn, play, scope, {
         mode: input.command === 'plan' ? 'plan' : 'apply',
@@ -89,6 +108,8 @@ export async function runPlaybook(input: RunPlaybookInput): Promise<PlayOutcome[
         gatherFacts: input.gatherFacts,
         recorder: input.recorder,
         becomePassword: input.becomePassword,
+        allowIrreversible: input.allowIrreversible,
+        onFacts: input.onFacts,
       }, slot);
     };
     // plan and check touch nothing: no canary stage, no batches to stop, every host at once.

@@ -19,13 +19,14 @@ function workspace(): string {
       command:
         argv: [mkdir, -p, "{{ target }}"]
         creates: "{{ target }}"
+        undo: [rmdir, "{{ target }}"]
     - name: config file
       copy:
         dest: "{{ conf }}"
         content: "single_thread = 1\\n"
         mode: "0640"
     - name: read it back
-      command: "cat {{ conf }}"
+      command: { cmd: "cat {{ conf }}", stateless: true }
       register: cat
     - name: it says what we wrote
       assert:
@@ -70,7 +71,7 @@ test('a failing command fails the host: exit code has the failed bit, later task
 - hosts: all
   tasks:
     - name: boom
-      shell: "echo oops >&2; exit 3"
+      shell: { script: "echo oops >&2; exit 3", stateless: true }
     - name: never
       copy: { dest: "${path.join(dir, 'never')}", content: x }
 `);
@@ -114,4 +115,25 @@ test('run: ad-hoc raw command on matching hosts, per-host output, non-zero = fai
   t.regex(ok.out, /hello/);
   const bad = await cli(['run', 'box1', '-i', 'inv.yml', '--', 'exit 5'], { cwd: dir });
   t.is(bad.code, 2);
+});
+
+test('apply refuses irreversible steps up front unless --allow-irreversible', async (t) => {
+  const dir = workspace();
+  const marker = path.join(dir, 'ran');
+  writeFileSync(path.join(dir, 'irr.yml'), `
+- hosts: all
+  tasks:
+    - name: first, reversible
+      copy: { dest: "${path.join(dir, 'first')}", content: x }
+    - name: one-way
+      command: "touch ${marker}"
+`);
+  const r = await cli(['apply', 'irr.yml', '-i', 'inv.yml', '--yes'], { cwd: dir });
+  t.is(r.code, 65, r.err);
+  t.regex(r.err, /cannot be undone/);
+  t.false(existsSync(path.join(dir, 'first')), 'nothing is touched when refused');
+  t.false(existsSync(marker));
+  const ok = await cli(['apply', 'irr.yml', '-i', 'inv.yml', '--yes', '--allow-irreversible'], { cwd: dir });
+  t.is(ok.code, 0, ok.err);
+  t.true(existsSync(marker));
 });

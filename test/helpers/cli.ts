@@ -1,5 +1,7 @@
 // Drive the real CLI in-process with a captured Io (no TTY unless asked).
 import os from 'node:os';
+import { mkdtempSync } from 'node:fs';
+import path from 'node:path';
 import { runCli } from '../../src/cli/program.js';
 import type { Io } from '../../src/cli/io.js';
 
@@ -10,12 +12,13 @@ export async function cli(argv: string[], opts: { cwd: string; env?: Record<stri
   let err = '';
   const answers = opts.answers ? [...opts.answers] : undefined;
   const io: Io = {
+    argv,
     out: (t) => { out += t; },
     err: (t) => { err += t; },
     isTTY: answers !== undefined,
     columns: 100,
     color: false,
-    env: { ...process.env, NO_COLOR: '1', ...opts.env },
+    env: { ...process.env, NO_COLOR: '1', XDG_STATE_HOME: mkdtempSync(path.join(os.tmpdir(), 'remediate-state-')), ...opts.env },
     cwd: opts.cwd,
     home: os.homedir(),
     user: os.userInfo().username,

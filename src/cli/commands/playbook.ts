@@ -1,33 +1,50 @@
 // apply / plan / check PLAYBOOK: load and validate everything first (bad input changes nothing),
-// then detect → plan → (confirm) → roll out, reporting from the one event stream.
+// then detect → plan → (confirm) → roll out, reporting from the one event stream and
+// journalling every change before it is made.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { loadPlaybook } from '../../playbook/load.js';
+import type { Playbook } from '../../playbook/types.js';
 import { defaultRegistry } from '../../modules/registry.js';
-import { runPlaybook } from '../../executor/run-playbook.js';
+import { runPlaybook, type InventoryView, type RunPlaybookInput } from '../../executor/run-playbook.js';
+import { factsFingerprint } from '../../executor/fingerprint.js';
+import { undoHost } from '../../executor/undo.js';
 import { InputError, renderProblems } from '../../source/errors.js';
 import { EXIT } from '../../report/exit-codes.js';
+import type { Event } from '../../report/events.js';
+import { newRunId as journalRunId, redactArgv, type Journal } from '../../journal/index.js';
+import { journalSink } from '../../journal/event-sink.js';
+import { journalRecorder } from '../../journal/recorder.js';
+import type { HostConn } from '../../transport/types.js';
 import type { Io } from '../io.js';
-import { becomePassword, loadInventoryView, parseExtraVars, type HostOptions } from '../setup.js';
+import { becomePassword, inventorySources, loadInventoryView, parseExtraVars, type HostOptions } from '../setup.js';
 import { createReporter } from '../reporter.js';
 import { createTransport } from '../transport.js';
 import { realClock } from '../clock.js';
-import { gatherFactsWith } from '../facts.js';
+import { gatherFactsWith, knownFacts } from '../facts.js';
+import { lockOwner, openCliJournal } from '../journal.js';
 
 export interface PlaybookCommandOptions extends HostOptions {
   yes?: boolean;
   seed?: number;
+  journal?: string;
+  allowIrreversible?: boolean;
 }
 
 export function newRunId(now: Date): string {
-  return `${now.toISOString().replace(/[:.]/g, '-').slice(0, 19)}Z-${randomBytes(2).toString('hex')}`;
+  return journalRunId(now.getTime());
 }
 
-export async function playbookCommand(command: 'apply' | 'plan' | 'check', playbookPath: string, opts: PlaybookCommandOptions, io: Io): Promise<number> {
-  const modules = defaultRegistry();
-  let loaded;
-  try {
+interface Loaded {
+  playbook: Playbook;
+  view: InventoryView;
+  limit?: Set<string>;
+  extraVars: Record<string, unknown>;
+}
+
+function load(playbookPath: string, opts: PlaybookCommandOptions, io: Io, modules: ReturnType<typeof defaultRegistry>): Promise<Loaded | number> {
+  return (async () => {
     const file = path.resolve(io.cwd, playbookPath);
     let text: string;
     try {
@@ -36,17 +53,46 @@ export async function playbookCommand(command: 'apply' | 'plan' | 'check', playb
       io.err(`remediate: cannot read playbook ${playbookPath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
       return EXIT.BAD_INPUT;
     }
-    const playbook = loadPlaybook(path.relative(io.cwd, file) || file, text, modules);
-    const { view, limit } = await loadInventoryView(opts, io);
-    const extraVars = parseExtraVars(opts.extraVars, io.cwd);
-    loaded = { playbook, view, limit, extraVars };
-  } catch (e) {
-    if (e instanceof InputError) {
-      io.err(renderProblems(e.problems) + `\n\n${e.problems.length} problem(s); nothing was changed on any host.\n`);
-      return EXIT.BAD_INPUT;
+    try {
+      const playbook = loadPlaybook(path.relative(io.cwd, file) || file, text, modules);
+      const known = new Set(knownFacts());
+      const problems = playbook.plays.flatMap((p) => p.facts.filter((f) => !known.has(f)).map((f) => ({ pos: p.pos, message: `unknown fact '${f}' in play '${p.name}'`, expected: `one of ${[...known].join(', ')}`, found: `'${f}'` })));
+      if (problems.length) throw new InputError(problems);
+      const { view, limit } = await loadInventoryView(opts, io);
+      const extraVars = parseExtraVars(opts.extraVars, io.cwd);
+      return { playbook, view, limit, extraVars };
+    } catch (e) {
+      if (e instanceof InputError) {
+        io.err(renderProblems(e.problems) + `\n\n${e.problems.length} problem(s); nothing was changed on any host.\n`);
+        return EXIT.BAD_INPUT;
+      }
+      throw e;
     }
-    throw e;
+  })();
+}
+
+/** Every host any play of the run will touch (after --limit), with how to reach it. */
+function runHosts(l: Loaded): Record<string, HostConn> {
+  const out: Record<string, HostConn> = {};
+  for (const play of l.playbook.plays) {
+    for (const h of l.view.select(play.hosts)) {
+      if (l.limit && !l.limit.has(h)) continue;
+      if (!out[h]) {
+        try { out[h] = l.view.conn(h, l.view.hostVars(h)); } catch { /* reported per host later */ }
+      }
+    }
   }
+  return out;
+}
+
+function sha256File(p: string): string | undefined {
+  try { return createHash('sha256').update(readFileSync(p)).digest('hex'); } catch { return undefined; }
+}
+
+export async function playbookCommand(command: 'apply' | 'plan' | 'check', playbookPath: string, opts: PlaybookCommandOptions, io: Io): Promise<number> {
+  const modules = defaultRegistry();
+  const loaded = await load(playbookPath, opts, io, modules);
+  if (typeof loaded === 'number') return loaded;
   if (command === 'apply' && !opts.yes && !io.ask) {
     io.err('remediate: apply changes hosts and needs confirmation, but there is no TTY to ask on: pass --yes (see `remediate plan` for what would change).\n');
     return EXIT.REFUSED;
@@ -58,11 +104,22 @@ export async function playbookCommand(command: 'apply' | 'plan' | 'check', playb
     if (e instanceof InputError) { io.err(renderProblems(e.problems) + '\n'); return EXIT.BAD_INPUT; }
     throw e;
   }
+  let journal: Journal | undefined;
+  if (command === 'apply') {
+    const j = openCliJournal(io, opts.journal);
+    if ('error' in j) { io.err(`remediate: ${j.error}\n`); return EXIT.BAD_INPUT; }
+    journal = j.journal;
+    if (secret) journal.addSecrets(secret);
+  }
   const transport = createTransport(io, { knownHostsFile: opts.knownHosts, hostKeyPolicy: opts.hostKeyPolicy, connectTimeoutMs: opts.connectTimeout ? opts.connectTimeout * 1000 : undefined });
   const clock = realClock();
-  const runId = newRunId(new Date(clock.now()));
-  const base = {
-    runId,
+  const confirm = async (q: string) => {
+    if (opts.yes) return true;
+    if (!io.ask) return false;
+    const a = await io.ask(`${q} [y/N] `);
+    return /^y(es)?$/i.test(a.trim());
+  };
+  const base: Omit<RunPlaybookInput, 'command' | 'emit' | 'runId'> = {
     playbook: loaded.playbook,
     inventory: loaded.view,
     limit: loaded.limit,
@@ -71,39 +128,103 @@ export async function playbookCommand(command: 'apply' | 'plan' | 'check', playb
     transport,
     modules,
     clock,
+    confirm,
     signal: io.signal,
     gatherFacts: gatherFactsWith(),
     becomePassword: secret,
     seed: opts.seed,
-  };
-  const confirm = async (q: string) => {
-    if (opts.yes) return true;
-    if (!io.ask) return false;
-    const a = await io.ask(`${q} [y/N] `);
-    return /^y(es)?$/i.test(a.trim());
+    allowIrreversible: opts.allowIrreversible,
   };
   try {
-    if (command === 'apply' && !opts.yes) {
-      // Show the plan first, then ask once (a TTY is guaranteed here).
-      const preview = createReporter(io, { json: opts.json, command: 'plan' });
-      await runPlaybook({ ...base, command: 'plan', emit: preview.emit, confirm });
-      io.out(preview.finish());
-      if (preview.exitCode() & (EXIT.FAILED | EXIT.UNREACHABLE)) io.err('Some hosts could not be planned (see above); they will fail again in apply.\n');
-      if (!(await confirm('Apply these changes?'))) {
+    if (command === 'apply') {
+      // The plan first (read-only, same road): shown on a TTY, and irreversible steps refused
+      // before any host is touched.
+      const preview = createReporter(io, { json: true, command: 'plan', quiet: true });
+      const irreversible: string[] = [];
+      const collect = (e: Event) => {
+        preview.emit(e);
+        if (e.kind === 'host.plan' && e.status === 'change' && e.class === 'irreversible') irreversible.push(`${e.host}: ${e.task} (${e.reason ?? ''})`);
+      };
+      await runPlaybook({ ...base, command: 'plan', runId: 'preview', emit: collect });
+      if (io.signal.aborted) return EXIT.ABORTED;
+      if (!opts.json) io.out(preview.planText() + '\n');
+      if (irreversible.length && !opts.allowIrreversible) {
+        io.err(`remediate: refusing to apply: ${irreversible.length} step(s) cannot be undone:\n  ${irreversible.slice(0, 10).join('\n  ')}${irreversible.length > 10 ? `\n  … and ${irreversible.length - 10} more` : ''}\nGive them an \`undo:\`, mark them \`stateless: true\` if they change nothing durable, or pass --allow-irreversible.\n`);
+        return EXIT.REFUSED;
+      }
+      if (!opts.yes && !(await confirm('Apply these changes?'))) {
         io.err('Nothing was changed.\n');
         return EXIT.OK;
       }
     }
     const reporter = createReporter(io, { json: opts.json, command });
-    reporter.emit({ kind: 'run.start', runId, command, playbook: loaded.playbook.file, hosts: 0, batches: [], at: new Date(clock.now()).toISOString() });
-    const outcomes = await runPlaybook({ ...base, command, emit: reporter.emit, confirm });
+    const hosts = journal ? runHosts(loaded) : {};
+    const runId = journal
+      ? journal.startRun({
+          command,
+          user: io.user,
+          controllerHost: io.hostname,
+          pid: io.pid,
+          argv: redactArgv(io.argv),
+          playbookPath: path.resolve(io.cwd, playbookPath),
+          playbookSha256: loaded.playbook.sha256,
+          inventoryPaths: inventorySources(opts, io).map((s) => (s.includes(',') ? s : path.resolve(io.cwd, s))),
+          inventorySha256: inventorySources(opts, io).map((s) => sha256File(path.resolve(io.cwd, s)) ?? '').join(','),
+          connection: { hosts, becomeUser: loaded.playbook.plays.find((p) => p.become)?.becomeUser ?? (loaded.playbook.plays.some((p) => p.become) ? 'root' : undefined), settings: { knownHostsFile: opts.knownHosts, hostKeyPolicy: opts.hostKeyPolicy, limit: opts.limit, extraVars: opts.extraVars ? '(given)' : undefined } },
+        })
+      : newRunId(new Date(clock.now()));
+    const toJournal = journal ? journalSink(journal, runId) : undefined;
+    const emit = (e: Event) => { toJournal?.(e); reporter.emit(e); };
+    const fingerprints = new Map<string, string>();
+    const owner = lockOwner(io);
+    const become = loaded.playbook.plays.some((p) => p.become);
+    emit({ kind: 'run.start', runId, command, playbook: loaded.playbook.file, hosts: Object.keys(hosts).length, batches: [], at: new Date(clock.now()).toISOString() });
+    const outcomes = await runPlaybook({
+      ...base,
+      command,
+      runId,
+      emit,
+      recorder: journal ? journalRecorder(journal, runId, (h) => fingerprints.get(h) ?? factsFingerprint({})) : undefined,
+      onFacts: journal
+        ? (h, facts) => {
+            const fp = factsFingerprint(facts);
+            fingerprints.set(h, fp);
+            journal!.recordFacts(runId, h, facts, fp);
+          }
+        : undefined,
+      lockHost: journal
+        ? (h) => {
+            const r = journal!.acquireHostLock(runId, h, owner);
+            if (r.ok) {
+              if (r.stale) emit({ kind: 'warning', host: h, msg: `took over a stale lock of run ${r.stale.runId} (pid ${r.stale.pid} on ${r.stale.controllerHost} is gone)` });
+              return { ok: true };
+            }
+            return { ok: false, msg: `locked by run ${r.heldBy.runId} (pid ${r.heldBy.pid} on ${r.heldBy.controllerHost} since ${new Date(r.heldBy.since).toISOString()})` };
+          }
+        : undefined,
+      unlockHost: journal ? (h) => void journal!.releaseHostLock(runId, h) : undefined,
+      rollbackHost: journal
+        ? async (h) => {
+            const conn = loaded.view.conn(h, loaded.view.hostVars(h));
+            const ctx = { host: conn, exec: (spec: Parameters<typeof transport.exec>[1]) => transport.exec(conn, { ...spec, become: spec.become ?? (become ? { password: secret } : undefined) }) };
+            const r = await undoHost(journal!.stepsToUndo(runId, h), ctx, modules, { rollback: (id, s) => journal!.recordRollback(id, s) });
+            return r.status;
+          }
+        : undefined,
+    });
     const aborted = outcomes.some((o) => o.aborted);
     for (const o of outcomes) if (o.stopReason) io.err(`Rollout of '${o.play}' stopped: ${o.stopReason}\n`);
     const code = aborted ? EXIT.ABORTED : reporter.exitCode();
-    reporter.emit({ kind: 'run.end', exitCode: code, aborted });
+    emit({ kind: 'run.end', exitCode: code, aborted });
+    if (journal) {
+      journal.releaseRunLocks(runId);
+      journal.finishRun(runId, aborted ? 'aborted' : code === EXIT.OK ? 'succeeded' : outcomes.some((o) => o.stopReason) ? 'failed' : 'partial');
+    }
     io.out(reporter.finish());
+    if (journal && (aborted || code !== EXIT.OK)) io.err(`Run ${runId}: \`remediate show ${runId}\` for details; \`remediate ${aborted ? 'resume' : 'rollback'} ${runId}\` to ${aborted ? 'finish it' : 'undo it'}.\n`);
     return code;
   } finally {
     await transport.closeAll();
+    journal?.close();
   }
 }
