@@ -1,18 +1,26 @@
-# Ask the installed Ansible which hosts a list of patterns selects, through the code path of
-# `ansible PATTERN -i SOURCES [--limit LIMIT] --list-hosts` (InventoryManager.subset + list_hosts,
-# which CLI.get_host_list calls), so a whole table costs one interpreter start, not one per pattern.
-# Errors (bad regex, subscript out of range, missing @file) are reported instead of being turned
-# into "No hosts matched" as the adhoc CLI does.
-# stdin: {"sources": [...], "queries": [{"pattern": "...", "limit": "..."|null}]}
-# stdout: [{"hosts": [...]} | {"error": "..."}] in query order.
+# One Python process per fixture asks the installed Ansible everything the oracle test compares:
+#  - `ansible-inventory ARGS` runs (--list, --graph, --graph --vars): the InventoryCLI class itself,
+#    run in-process with --output to a temporary file;
+#  - host selections: the code path of `ansible PATTERN -i SOURCES [--limit L] --list-hosts`
+#    (InventoryManager.subset + list_hosts, which CLI.get_host_list calls). Errors (bad regex,
+#    subscript out of range, missing @file) are reported instead of being turned into
+#    "No hosts matched" as the adhoc CLI does.
+# Starting Ansible costs ~0.7 s of CPU; one start per fixture keeps the oracle fast. The test also
+# runs the real executables on a few cases to show they agree with this helper.
+# stdin:  {"sources": [...], "cli": [[arg, ...], ...], "queries": [{"pattern": "...", "limit": ...}]}
+# stdout: {"cli": [{"out": "..."} | {"error": "..."}], "hosts": [{"hosts": [...]} | {"error": "..."}]}
 import json
+import os
 import sys
+import tempfile
 from itertools import chain
 
+from ansible.cli.inventory import InventoryCLI
 from ansible.errors import AnsibleError
 from ansible.inventory.group import Group
 from ansible.inventory.manager import InventoryManager
 from ansible.parsing.dataloader import DataLoader
+from ansible.utils.context_objects import GlobalCLIArgs
 
 
 def _walk_relationship(self, rel, include_self=False, preserve_ordering=False):
@@ -45,7 +53,28 @@ def _walk_relationship(self, rel, include_self=False, preserve_ordering=False):
 
 Group._walk_relationship = _walk_relationship
 
+
+def inventory_cli(args):
+    """`ansible-inventory ARGS`, its output as text."""
+    GlobalCLIArgs._Singleton__instance = None  # the CLI sets its parsed arguments once per process
+    fd, out = tempfile.mkstemp(suffix=".out")
+    os.close(fd)
+    try:
+        try:
+            InventoryCLI(["ansible-inventory"] + args + ["--output", out]).run()
+        except SystemExit as e:
+            if e.code not in (0, None):
+                return {"error": "ansible-inventory exited with %s" % e.code}
+        with open(out) as f:
+            return {"out": f.read()}
+    except AnsibleError as e:
+        return {"error": str(e)}
+    finally:
+        os.unlink(out)
+
+
 req = json.load(sys.stdin)
+cli = [inventory_cli(args) for args in req["cli"]]
 inventory = InventoryManager(loader=DataLoader(), sources=req["sources"])
 out = []
 for q in req["queries"]:
@@ -58,4 +87,4 @@ for q in req["queries"]:
         out.append({"error": str(e)})
     finally:
         inventory.subset(None)
-print(json.dumps(out))
+print(json.dumps({"cli": cli, "hosts": out}))
