@@ -265,7 +265,7 @@ function validateList(
     problems.push(
       problemAt(ctx, where(n, opts), what, {
         expected: `at least ${schema.minItems} item${schema.minItems === 1 ? '' : 's'}`,
-        found: `${items.length}`,
+        found: `${items.length} item${items.length === 1 ? '' : 's'}`,
       }),
     );
   }

@@ -100,7 +100,7 @@ const badRows: [string, string, Schema, Want[]][] = [
     { line: 1, col: 10, message: "invalid value for 'timeout'", expected: 'a duration like 30s, 5m, 1h or a number of seconds', found: "a string '10 minutes'" },
   ]],
   ['too few items', 'that: []', obj({ that: { type: 'list', items: { type: 'string' }, minItems: 1 } }), [
-    { line: 1, col: 7, message: "too few items in 'that'", expected: 'at least 1 item', found: '0' },
+    { line: 1, col: 7, message: "too few items in 'that'", expected: 'at least 1 item', found: '0 items' },
   ]],
   ['oneOf with no matching shape', 'hosts: {a: 1}', obj({ hosts: { type: 'oneOf', expected: 'a pattern or a list of patterns', options: [{ type: 'string' }, { type: 'list', items: { type: 'string' } }] } }), [
     { line: 1, col: 8, message: "wrong value for 'hosts'", expected: 'a pattern or a list of patterns', found: 'a mapping' },
