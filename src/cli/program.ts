@@ -5,6 +5,9 @@ import type { Io } from './io.js';
 import { playbookCommand, type PlaybookCommandOptions } from './commands/playbook.js';
 import { inventoryCommand } from './commands/inventory.js';
 import { adHocCommand } from './commands/adhoc.js';
+import { runsCommand, showCommand } from './commands/runs.js';
+import { rollbackCommand } from './commands/rollback.js';
+import { resumeCommand } from './commands/resume.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -74,6 +77,21 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
   hostOptions(program.command('run <pattern>').description('ad-hoc: run one raw shell command on every matching host (like ansible -m raw)'))
     .argument('<command...>', 'the command, after --')
     .action((pattern: string, command: string[], opts) => { result = adHocCommand(pattern, command.join(' '), opts, io); });
+
+  program.command('runs').description('runs recorded in the journal, newest first')
+    .option('--json', 'a JSON array, newest first').option('--journal <file>', 'journal file')
+    .option('-n, --limit <n>', 'at most this many runs (default 50)', (v) => positiveInt(v, '--limit'))
+    .action((opts) => { result = runsCommand(opts, io); });
+  program.command('show <run>').description('what a run did, per host, per step (a run id or a unique prefix)')
+    .option('--host <host>', 'only this host').option('--json', 'JSON').option('--journal <file>', 'journal file')
+    .action((run: string, opts) => { result = showCommand(run, opts, io); });
+  hostOptions(program.command('rollback <run>').description('undo a run\'s changes, newest first, and verify each host is back at its recorded pre-state'))
+    .option('-y, --yes', 'do not ask for confirmation').option('--journal <file>', 'journal file')
+    .action((run: string, opts) => { result = rollbackCommand(run, opts, io); });
+  hostOptions(program.command('resume <run>').description('finish a run that stopped, skipping what is done (no -i needed)'))
+    .option('-y, --yes', 'do not ask for confirmation').option('--journal <file>', 'journal file')
+    .option('--allow-irreversible', 'run steps that cannot be undone')
+    .action((run: string, opts) => { result = resumeCommand(run, opts, io); });
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -33,6 +33,8 @@ export interface PlayHostDeps {
   allowIrreversible?: boolean;
   /** Facts of this host's detect phase, for the journal's fingerprint. */
   onFacts?(host: string, facts: Record<string, unknown>): void;
+  /** resume: task indexes this host already finished in the run being resumed. */
+  doneTasks?(host: string): ReadonlySet<number>;
   /** Default per-command timeout when a task sets none. */
   defaultTimeoutMs?: number;
 }
@@ -82,9 +84,14 @@ export async function playHost(host: string, conn: HostConn, play: Play, baseSco
     const pending = new Set<string>();
     const notified = new Set<string>();
     let changed = false;
+    const done = deps.doneTasks?.(host);
     const runList = async (tasks: Task[], isHandler: boolean): Promise<TaskRun | undefined> => {
       for (let i = 0; i < tasks.length; i++) {
         const task = tasks[i];
+        if (!isHandler && done?.has(i)) {
+          emit({ kind: 'host.step', host, task: task.name, status: 'skipped', ms: 0, msg: 'done in the run being resumed' });
+          continue;
+        }
         if (isHandler && !notified.has(task.name) && !(task.listen ?? []).some((l) => notified.has(l))) continue;
         const exec = () => runTask(host, conn, play, task, i, scope, pending, deps);
         const r = task.throttle && slot ? await slot.throttle(`${play.name}\0${i}\0${isHandler}`, task.throttle, exec) : await exec();

@@ -37,6 +37,7 @@ export interface RunPlaybookInput {
   recorder?: StepRecorder;
   becomePassword?: string;
   allowIrreversible?: boolean;
+  doneTasks?(host: string): ReadonlySet<number>;
   onFacts?(host: string, facts: Record<string, unknown>): void;
   /** Per-host exclusive lock (journal); a refusal fails the host before anything runs. */
   lockHost?(host: string): { ok: true } | { ok: false; msg: string };
@@ -110,6 +111,7 @@ export async function runPlaybook(input: RunPlaybookInput): Promise<PlayOutcome[
         becomePassword: input.becomePassword,
         allowIrreversible: input.allowIrreversible,
         onFacts: input.onFacts,
+        doneTasks: input.doneTasks,
       }, slot);
     };
     // plan and check touch nothing: no canary stage, no batches to stop, every host at once.

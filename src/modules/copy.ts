@@ -150,6 +150,11 @@ export const copyModule: Module<CopyArgs, CopyInverse> = {
       const r = await ctx.exec({ cmd: { argv: ['rm', '-f', '--', inv.path] } });
       return unreachableOutcome(r) ?? (r.kind === 'exit' && r.exitCode === 0 ? { status: 'changed' } : { status: 'failed', msg: describeFailure(`removing ${inv.path}`, r) });
     }
-    return writeFileAtomic(ctx, inv.path, inv.content ?? '', inv.mode ?? '0644', inv.owner, inv.group);
+    const w = await writeFileAtomic(ctx, inv.path, inv.content ?? '', inv.mode ?? '0644', inv.owner, inv.group);
+    if (w.status !== 'changed') return w;
+    // Verify the recorded pre-state came back: bytes, mode, owner.
+    const st = await probeFile(ctx, inv.path);
+    const same = st.exists && sha256(st.content ?? '') === inv.sha256 && st.mode === inv.mode && st.owner === inv.owner && st.group === inv.group;
+    return same ? { status: 'changed', msg: `restored ${inv.path}` } : { status: 'failed', msg: `restored ${inv.path} but it differs from the recorded pre-state (sha256/mode/owner)` };
   },
 };

@@ -30,6 +30,8 @@ export interface PlaybookCommandOptions extends HostOptions {
   seed?: number;
   journal?: string;
   allowIrreversible?: boolean;
+  /** Set by `resume`: continue this run on these hosts, skipping finished tasks. */
+  resume?: { runId: string; hosts: ReadonlySet<string>; done: ReadonlyMap<string, ReadonlySet<number>> };
 }
 
 export function newRunId(now: Date): string {
@@ -93,6 +95,10 @@ export async function playbookCommand(command: 'apply' | 'plan' | 'check', playb
   const modules = defaultRegistry();
   const loaded = await load(playbookPath, opts, io, modules);
   if (typeof loaded === 'number') return loaded;
+  if (opts.resume) {
+    const keep = opts.resume.hosts;
+    loaded.limit = new Set([...(loaded.limit ?? keep)].filter((h) => keep.has(h)));
+  }
   if (command === 'apply' && !opts.yes && !io.ask) {
     io.err('remediate: apply changes hosts and needs confirmation, but there is no TTY to ask on: pass --yes (see `remediate plan` for what would change).\n');
     return EXIT.REFUSED;
@@ -145,7 +151,7 @@ export async function playbookCommand(command: 'apply' | 'plan' | 'check', playb
         preview.emit(e);
         if (e.kind === 'host.plan' && e.status === 'change' && e.class === 'irreversible') irreversible.push(`${e.host}: ${e.task} (${e.reason ?? ''})`);
       };
-      await runPlaybook({ ...base, command: 'plan', runId: 'preview', emit: collect });
+      await runPlaybook({ ...base, command: 'plan', runId: 'preview', emit: collect, doneTasks: opts.resume ? (h) => opts.resume!.done.get(h) ?? new Set() : undefined });
       if (io.signal.aborted) return EXIT.ABORTED;
       if (!opts.json) io.out(preview.planText() + '\n');
       if (irreversible.length && !opts.allowIrreversible) {
@@ -159,7 +165,9 @@ export async function playbookCommand(command: 'apply' | 'plan' | 'check', playb
     }
     const reporter = createReporter(io, { json: opts.json, command });
     const hosts = journal ? runHosts(loaded) : {};
-    const runId = journal
+    const runId = opts.resume
+      ? opts.resume.runId
+      : journal
       ? journal.startRun({
           command,
           user: io.user,
@@ -184,6 +192,7 @@ export async function playbookCommand(command: 'apply' | 'plan' | 'check', playb
       command,
       runId,
       emit,
+      doneTasks: opts.resume ? (h) => opts.resume!.done.get(h) ?? new Set() : undefined,
       recorder: journal ? journalRecorder(journal, runId, (h) => fingerprints.get(h) ?? factsFingerprint({})) : undefined,
       onFacts: journal
         ? (h, facts) => {
