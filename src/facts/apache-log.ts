@@ -108,7 +108,8 @@ export function analyzeErrorLog(lines: readonly LogLine[], opts: { tzOffsetSec: 
   let lastAt: number | null = null;
   let lastPid: number | null = null;
   let death: Death | null = null;
-  let sawRestart = false;
+  let seenEvent = false;
+  const rotated = new Set(lines.map((l) => l.file)).size > 1;
   const slack = 120;
   // The log is in local time converted with today's UTC offset: allow a DST hour of error.
   const nearMasterStart = (pid: number, at: number | null) =>
@@ -119,6 +120,8 @@ export function analyzeErrorLog(lines: readonly LogLine[], opts: { tzOffsetSec: 
     const e = parseLogLine(l, opts.tzOffsetSec);
     if (!e) continue;
     recognized++;
+    const first = !seenEvent;
+    seenEvent = true;
     if (e.kind === 'exhaustion') {
       const st = lastPid === null ? undefined : masters.get(lastPid);
       if (st && st.pending) {
@@ -138,15 +141,14 @@ export function analyzeErrorLog(lines: readonly LogLine[], opts: { tzOffsetSec: 
       masters.set(pid, st);
     }
     if (e.kind === 'restart') {
-      sawRestart = true;
       st.reloads++;
       st.pending = true;
       if (e.at !== null) st.reloadTimes.push(e.at);
     } else if (e.kind === 'resumed') {
       if (st.pending) { st.pending = false; continue; }
       // Not after a restart request: a fresh start, unless it may be the second half of a reload
-      // whose request line was in a log already rotated away (the head of the oldest file).
-      const truncatedHead = e.file === files[0] && !sawRestart && isNew;
+      // whose request line was in a log already rotated away (the very head of the oldest file).
+      const truncatedHead = rotated && first && isNew;
       if (!truncatedHead || nearMasterStart(pid, e.at)) {
         Object.assign(st, { reloads: 0, complete: true, startedAt: e.at, reloadTimes: [], pending: false });
       }

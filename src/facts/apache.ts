@@ -65,6 +65,29 @@ export interface ApacheFact {
   tzOffset: string | null;
 }
 
+/**
+ * From the config records in $__cfg, the status URLs to try, in config order ($__urls). Only a
+ * first guess to fetch with: the parser re-derives them properly (apache-config.ts).
+ */
+export const STATUS_CANDIDATES_SH = sh`# Candidate status URLs, in config order: the parser re-derives them properly; here we only try.
+__lst=$(printf '%s\n' "$__cfg" | awk '/^cfg\|/ { t = $0; sub(/^cfg\|[0-9]+:[ \t]*/, "", t); n = split(t, w, /[ \t]+/); if (tolower(w[1]) == "listen" && n >= 2) print w[2] "," (n >= 3 ? tolower(w[3]) : "-") }')
+__paths=$(printf '%s\n' "$__cfg" | awk '/^cfgfile\|/ { l = "" } /^cfg\|/ { t = $0; sub(/^cfg\|[0-9]+:[ \t]*/, "", t); split(t, w, /[ \t]+/); k = tolower(w[1]); if (k ~ /^<location/) { l = w[2]; gsub(/[">]/, "", l) } else if (k == "sethandler" && tolower(w[2]) ~ /^"?server-status"?$/ && l != "" && !s[l]++) print l }')
+[ -z "$__paths" ] && __paths=/server-status
+__urls=
+for __l in $__lst; do
+  __ad=$\{__l%,*}; __pr=$\{__l##*,}
+  case $__pr in -|http) ;; *) continue;; esac
+  case $__ad in
+    \[*\]:*) __h="$\{__ad%]:*}]"; __p=$\{__ad##*]:};;
+    *:*) __h=$\{__ad%:*}; __p=$\{__ad##*:};;
+    *) __h=; __p=$__ad;;
+  esac
+  [ "$__p" = 443 ] && [ "$__pr" = - ] && continue
+  case $__h in ''|'*'|0.0.0.0) __h=127.0.0.1;; '[::]') __h='[::1]';; esac
+  for __pa in $__paths; do __urls="$__urls http://$__h:$__p$__pa?auto"; done
+done
+`;
+
 export const APACHE_PROBE = sh`${PRELUDE}${APACHE_MASTER}
 apache_master
 rec clock "$(date +%s)"
@@ -91,29 +114,15 @@ __dump=$(run_httpd -t -D DUMP_INCLUDES -D DUMP_RUN_CFG -D DUMP_MODULES); rec dum
 printf '%s\n' "$__dump" | sed 's/^/dump|/'
 __files=$(printf '%s\n' "$__dump" | sed -n 's/^ *([0-9*]*) \(\/.*\)$/\1/p')
 [ -z "$__files" ] && __files=$(ls -1d /etc/apache2/apache2.conf /etc/apache2/ports.conf /etc/apache2/mods-enabled/*.conf /etc/apache2/conf-enabled/*.conf /etc/apache2/sites-enabled/* /etc/httpd/conf/httpd.conf /etc/httpd/conf.modules.d/*.conf /etc/httpd/conf.d/*.conf 2>/dev/null)
-printf '%s\n' "$__files" | while IFS= read -r __f; do
-  [ -r "$__f" ] || continue
-  rec cfgfile "$__f"
-  grep -niE '^[[:space:]]*(listen|<ifmodule|</ifmodule|<ifdefine|</ifdefine|<location|</location|sethandler|errorlog|pidfile)([[:space:]]|>|$)' "$__f" | sed 's/^/cfg|/'
-done
-# Candidate status URLs, in config order: the parser re-derives them properly; here we only try.
-__lst=$(printf '%s\n' "$__files" | while IFS= read -r __f; do [ -r "$__f" ] && grep -hiE '^[[:space:]]*listen[[:space:]]' "$__f"; done | awk '{ print $2 "," ($3 == "" ? "-" : tolower($3)) }')
-__paths=$(printf '%s\n' "$__files" | while IFS= read -r __f; do [ -r "$__f" ] && cat "$__f"; done | awk 'tolower($1) ~ /^<location/ { l=$2; gsub(/[">]/, "", l) } tolower($1) == "sethandler" && tolower($2) ~ /^"?server-status"?$/ { print l }' | awk '!s[$0]++')
-[ -z "$__paths" ] && __paths=/server-status
-__urls=
-for __l in $__lst; do
-  __ad=$\{__l%,*}; __pr=$\{__l##*,}
-  [ "$__pr" = https ] && continue
-  case $__ad in
-    \[*\]:*) __h="$\{__ad%]:*}]"; __p=$\{__ad##*]:};;
-    *:*) __h=$\{__ad%:*}; __p=$\{__ad##*:};;
-    *) __h=; __p=$__ad;;
-  esac
-  [ "$__p" = 443 ] && [ "$__pr" = - ] && continue
-  case $__h in ''|'*'|0.0.0.0) __h=127.0.0.1;; '[::]') __h='[::1]';; esac
-  for __pa in $__paths; do __urls="$__urls http://$__h:$__p$__pa?auto"; done
-done
-__got=
+# One awk over every readable config file (few forks: hosts may be loaded). [ \t], not
+# [[:space:]]: mawk 1.3.3 (Ubuntu ≤ 18.04) has no character classes.
+__cfg=$(printf '%s\n' "$__files" | { set --; while IFS= read -r __f; do [ -r "$__f" ] && set -- "$@" "$__f"; done
+  [ $# -gt 0 ] && awk 'FNR == 1 { print "cfgfile|" FILENAME }
+    { l = tolower($0) }
+    l ~ /^[ \t]*(listen|<ifmodule|<\/ifmodule|<ifdefine|<\/ifdefine|<location|<\/location|sethandler|errorlog|pidfile)([ \t>]|$)/ { print "cfg|" FNR ":" $0 }' "$@"; })
+printf '%s\n' "$__cfg"
+set -f # the URLs below contain '?': no globbing while they are word-split
+${STATUS_CANDIDATES_SH}__got=
 for __u in $(printf '%s\n' $__urls | awk '!s[$0]++'); do
   if has curl; then __b=$(curl -gsS -m 5 "$__u" 2>&1); __r=$?
   elif has wget; then __b=$(wget -q -T 5 -O - "$__u" 2>&1); __r=$?
@@ -123,6 +132,7 @@ for __u in $(printf '%s\n' $__urls | awk '!s[$0]++'); do
     rec status-url "$__u"; printf '%s\n' "$__b" | sed 's/^/status|/'; break;;
   esac
 done
+set +f
 __el=$(printf '%s\n' "$__dump" | sed -n 's/^Main ErrorLog: "\(.*\)"$/\1/p')
 if [ -z "$__el" ]; then
   for __c in /var/log/apache2/error.log /var/log/httpd/error_log /usr/local/apache2/logs/error_log; do [ -e "$__c" ] && { __el=$__c; break; }; done
@@ -134,7 +144,7 @@ case $__el in
         rec logfile "$__f"
         case $__f in
           *.gz) gzip -dc -- "$__f";; *.bz2) bzip2 -dc -- "$__f";; *.xz) xz -dc -- "$__f";; *) cat -- "$__f";;
-        esac 2>/dev/null | grep -E 'AH00(171|493|297|173|494|298|163|169|170|491|492|295|296)|thread pool destructor' | sed 's/^/log|/'
+        esac 2>/dev/null | awk '/AH00(171|493|297|173|494|298|163|169|170|491|492|295|296)|thread pool destructor/ { print "log|" $0 }'
       done;;
 esac
 for __f in /etc/logrotate.d/apache2 /etc/logrotate.d/httpd /etc/logrotate.d/apache; do

@@ -93,12 +93,14 @@ probe_sapi() { # layout version enabled ini scandir
     rec php-bin "$__php"
     REMEDIATE_EXT=$EXT PHP_INI_SCAN_DIR=$5 "$__php" -c "$4" -r "$PHPCODE" 2>&1 | sed 's/^/php|/'
   else rec php-missing "no php$2 or php CLI to read the apache2 configuration with"; fi
-  for __f in "$4" "$5"/*.ini; do
+  __ini=$4; __scan=$5; set --
+  for __f in "$__ini" "$__scan"/*.ini; do
     [ -e "$__f" ] || continue
-    if [ -L "$__f" ]; then __l=1; else __l=0; fi
-    rec inifile "$__l" "$(readlink -f -- "$__f")" "$__f"
-    grep -nE "^[[:space:]]*((zend_)?extension[[:space:]]*=|$EXT\.)" "$__f" 2>/dev/null | sed 's/^/iniline|/'
+    if [ -L "$__f" ]; then rec inifile 1 "$(readlink -f -- "$__f")" "$__f"; else rec inifile 0 "$__f" "$__f"; fi
+    [ -r "$__f" ] && set -- "$@" "$__f"
   done
+  [ $# -gt 0 ] && awk -v ext="$EXT" 'FNR == 1 { print "inif|" FILENAME } $0 ~ ("^[ \t]*((zend_)?extension[ \t]*=|" ext "\\.)") { print "iniline|" FNR ":" $0 }' "$@"
+  return 0
 }
 for __d in /etc/php/*/apache2; do
   [ -d "$__d" ] || continue
@@ -166,6 +168,7 @@ function parseSapis(r: Records, ext: string): ApacheSapi[] {
   let cur: ApacheSapi | null = null;
   let php: string[] = [];
   let ini: IniFile | null = null;
+  const files = new Map<string, IniFile>();
   const finish = () => {
     if (!cur) return;
     cur.extension = cur.phpBinary ? parsePhpOutput(php) : cur.extension;
@@ -185,7 +188,9 @@ function parseSapis(r: Records, ext: string): ApacheSapi[] {
     else if (rec.tag === 'php') php.push(rec.value);
     else if (rec.tag === 'inifile') {
       const [l, target, path] = rec.value.split('|');
-      ini = { path: path ?? target, symlink: l === '1', target };
+      files.set(path ?? target, { path: path ?? target, symlink: l === '1', target });
+    } else if (rec.tag === 'inif') {
+      ini = files.get(rec.value) ?? { path: rec.value, symlink: false, target: rec.value };
     } else if (rec.tag === 'iniline' && ini) {
       const m = /^(\d+):(.*)$/.exec(rec.value);
       if (!m) continue;

@@ -59,19 +59,22 @@ export interface EstimatedKeys {
 
 export type PthreadKeys = MeasuredKeys | EstimatedKeys | Unknown;
 
-const LIB_RE = String.raw`/(libc\.so\.6|libc-2\.[0-9]+\.so|libpthread\.so\.0|libpthread-2\.[0-9]+\.so)$`;
-
-export const LOCATE_PROBE = sh`${PRELUDE}${APACHE_MASTER}
-apache_master
+/** Step 1 for the Apache master, or for a given pid (tests, other daemons). */
+export function locateProbe(pid?: number): string {
+  if (pid !== undefined && (!Number.isInteger(pid) || pid <= 0)) throw new Error(`locateProbe: bad pid ${pid}`);
+  const find = pid === undefined ? 'apache_master' : `M_PID=${shQuote(String(pid))}; rec master "$M_PID" given`;
+  return sh`${PRELUDE}${APACHE_MASTER}
+${find}
 [ -z "$M_PID" ] && { rec no-master "no apache2/httpd process is running"; exit 0; }
 rec uid "$(id -u)"
 if ! __m=$(cat "/proc/$M_PID/maps" 2>&1); then rec maps-unreadable "$__m"; exit 0; fi
-printf '%s\n' "$__m" | awk -v re=${shQuote(LIB_RE)} '$3 ~ /^0+$/ && $6 ~ re { print $1 " " ($7 == "(deleted)" ? 1 : 0) " " $6 }' | while read -r __r __d __p; do
+printf '%s\n' "$__m" | awk '$3 ~ /^0+$/ && $6 ~ /\/(libc\.so\.6|libc-2\.[0-9]+\.so|libpthread\.so\.0|libpthread-2\.[0-9]+\.so)$/ { print $1 " " ($7 == "(deleted)" ? 1 : 0) " " $6 }' | while read -r __r __d __p; do
   __h=$(sha256sum < "/proc/$M_PID/map_files/$__r" 2>/dev/null) || __h=$(sha256sum < "/proc/$M_PID/root$__p" 2>/dev/null) || __h=
   rec lib "$__r" "$\{__h%% *}" "$__d" "$__p"
 done
 exit 0
 `;
+}
 
 export function parseLocate(out: ProbeOutput): Maybe<KeysLocation> {
   const r = new Records(out.stdout);
@@ -216,7 +219,7 @@ export async function measureKeys(loc: KeysLocation, run: ProbeRunner, cache: Ma
 export const pthreadKeysFact: Fact<Maybe<KeysLocation>, PthreadKeys> = {
   name: 'pthread_keys',
   needsBecome: true,
-  probe: () => LOCATE_PROBE,
+  probe: () => locateProbe(),
   parse: (out) => parseLocate(out),
   async refine(loc, ctx: RefineContext) {
     if (isUnknown(loc)) {

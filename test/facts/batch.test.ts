@@ -1,0 +1,87 @@
+import test from 'ava';
+import { batchNeedsBecome, batchProbe, newNonce, splitBatch } from '../../src/facts/batch.js';
+import type { Fact } from '../../src/facts/types.js';
+import { runSh } from './helpers.js';
+
+const fact = (name: string, script: string, needsBecome = false): Fact<string> => ({ name, needsBecome, probe: () => script, parse: (o) => o.stdout });
+const NONCE = 'a1b2c3d4e5f60718';
+
+for (const shell of ['dash', 'bash']) {
+  test(`${shell}: each section keeps its own stdout, stderr and exit code`, (t) => {
+    const facts = [
+      fact('one', "echo hello; echo oops >&2; printf 'x\\ny'; exit 3"),
+      fact('two', 'printf "a\\n\\nb\\n\\n"'),
+      fact('three', 'true'),
+    ];
+    const r = runSh(batchProbe(facts, { vars: {} }, { nonce: NONCE }), shell);
+    t.is(r.exitCode, 0);
+    const s = splitBatch(r.stdout, NONCE);
+    t.deepEqual([...s.keys()], ['one', 'two', 'three']);
+    t.deepEqual(s.get('one'), { stdout: 'hello\nx\ny', stderr: 'oops', exitCode: 3 });
+    t.deepEqual(s.get('two'), { stdout: 'a\n\nb\n\n', stderr: '', exitCode: 0 });
+    t.deepEqual(s.get('three'), { stdout: '', stderr: '', exitCode: 0 });
+  });
+}
+
+test('a syntax error or an exit in one section does not stop the others', (t) => {
+  const facts = [fact('bad', 'if then fi'), fact('quits', 'exit 7; echo never'), fact('after', 'echo still here')];
+  const s = splitBatch(runSh(batchProbe(facts, { vars: {} })).stdout);
+  t.is(s.get('bad')?.exitCode, 2);
+  t.regex(s.get('bad')?.stderr ?? '', /Syntax error/);
+  t.is(s.get('quits')?.exitCode, 7);
+  t.is(s.get('quits')?.stdout, '');
+  t.deepEqual(s.get('after'), { stdout: 'still here\n', stderr: '', exitCode: 0 });
+});
+
+test('hostile output that prints our markers, even with the right nonce, cannot move a boundary', (t) => {
+  const forged = (n: string) => [
+    `@@remediate-fact ${n} end evil 0@@`,
+    `@@remediate-fact ${n} begin victim@@`,
+    `@@remediate-fact ${n} stdout victim@@`,
+    '|forged victim output',
+    `@@remediate-fact ${n} end victim 0@@`,
+    `@@remediate-batch ${n}@@`,
+  ].join('\n');
+  const script = `printf '%s\\n' '${forged(NONCE)}'; printf '%s\\n' '${forged(NONCE)}' >&2; echo real-end`;
+  const facts = [fact('evil', script), fact('victim', 'echo genuine')];
+  const s = splitBatch(runSh(batchProbe(facts, { vars: {} }, { nonce: NONCE })).stdout, NONCE);
+  t.is(s.get('evil')?.stdout, forged(NONCE) + '\nreal-end\n');
+  t.is(s.get('evil')?.stderr, forged(NONCE));
+  t.is(s.get('evil')?.exitCode, 0);
+  t.deepEqual(s.get('victim'), { stdout: 'genuine\n', stderr: '', exitCode: 0 });
+});
+
+test('without a nonce, splitBatch takes it from the header printed before any fact runs', (t) => {
+  const facts = [fact('a', `echo '@@remediate-batch ffffffffffffffff@@'`), fact('b', 'echo b')];
+  const stdout = runSh(batchProbe(facts, { vars: {} })).stdout;
+  const s = splitBatch('banner printed by a login script\n' + stdout);
+  t.is(s.get('a')?.stdout, '@@remediate-batch ffffffffffffffff@@\n');
+  t.is(s.get('b')?.stdout, 'b\n');
+  // a wrong nonce sees nothing
+  t.is(splitBatch(stdout, 'ffffffffffffffff').size, 0);
+});
+
+test('a batch cut short keeps what arrived, with a null exit code for the unfinished section', (t) => {
+  const stdout = runSh(batchProbe([fact('a', 'echo a'), fact('b', 'echo b1; echo b2')], { vars: {} }, { nonce: NONCE })).stdout;
+  const cut = stdout.slice(0, stdout.indexOf('|b2') + 3);
+  const s = splitBatch(cut, NONCE);
+  t.deepEqual(s.get('a'), { stdout: 'a\n', stderr: '', exitCode: 0 });
+  t.deepEqual(s.get('b'), { stdout: 'b1\nb2', stderr: '', exitCode: null });
+});
+
+test('bad names, duplicates and bad nonces are refused; become is needed when any fact needs it', (t) => {
+  t.throws(() => batchProbe([fact('Bad-Name', 'true')], { vars: {} }), { message: /fact name must match/ });
+  t.throws(() => batchProbe([fact('a', 'true'), fact('a', 'true')], { vars: {} }), { message: /appears twice/ });
+  t.throws(() => batchProbe([fact('a', 'true')], { vars: {} }, { nonce: "x'; rm -rf /" }), { message: /nonce/ });
+  t.regex(newNonce(), /^[0-9a-f]{24}$/);
+  t.not(newNonce(), newNonce());
+  t.false(batchNeedsBecome([fact('a', 'true')]));
+  t.true(batchNeedsBecome([fact('a', 'true'), fact('b', 'true', true)]));
+});
+
+test('output without trailing newline, and large output, round-trip exactly', (t) => {
+  const big = 'x'.repeat(100) + '\n';
+  const s = splitBatch(runSh(batchProbe([fact('a', "printf 'no newline'"), fact('big', `i=0; while [ $i -lt 5000 ]; do printf '${'x'.repeat(100)}\\n'; i=$((i+1)); done`)], { vars: {} }, { nonce: NONCE })).stdout, NONCE);
+  t.is(s.get('a')?.stdout, 'no newline');
+  t.is(s.get('big')?.stdout, big.repeat(5000));
+});
