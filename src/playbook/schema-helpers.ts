@@ -5,7 +5,7 @@ import { isMap, isScalar, isSeq, visit, type Node } from 'yaml';
 import { describeFound, validate } from '../source/schema.js';
 import type { CheckResult, Schema } from '../source/schema-types.js';
 import type { Pos, Problem } from '../source/types.js';
-import { contentPosOf, lineAt, posOf, problemAt, type SourceCtx } from '../source/yaml.js';
+import { contentPosOf, lineTextAt, posOf, problemAt, type SourceCtx } from '../source/yaml.js';
 import { exprProblems, unwrapBraces } from './expr.js';
 import { hasTemplate, templateProblems } from './template.js';
 import type { Expr } from './types.js';
@@ -75,7 +75,7 @@ export const exprSchema: Schema = {
     const source = typeof v === 'string' ? v : typeof v === 'boolean' ? (v ? 'true' : 'false') : (node.source ?? String(v));
     const pos = contentPosOf(ctx, node);
     const expr: Expr = { source, pos };
-    const lt = lineAt(ctx.text, pos.line);
+    const lt = lineTextAt(ctx, pos.line);
     if (lt !== undefined) expr.lineText = lt;
     const problems =
       source.includes('{{') && !unwrapBraces(source)
@@ -99,7 +99,7 @@ export function checkTemplatesIn(node: unknown, ctx: SourceCtx): Problem[] {
   const visitScalar = (n: unknown) => {
     if (!isScalar(n) || typeof n.value !== 'string' || !hasTemplate(n.value)) return;
     const pos = contentPosOf(ctx, n);
-    const lineText = lineAt(ctx.text, pos.line);
+    const lineText = lineTextAt(ctx, pos.line);
     problems.push(...templateProblems(n.value, pos, lineText));
     if (templates && !Object.hasOwn(templates, n.value)) {
       const e: Expr = { source: n.value, pos };

@@ -127,16 +127,28 @@ export function problemAt(
 }
 
 export function problemAtPos(
-  ctx: Pick<SourceCtx, 'text'>,
+  ctx: Pick<SourceCtx, 'text'> & { lineCounter?: LineCounter },
   pos: Pos,
   message: string,
   extra: { expected?: string; found?: string; hint?: string } = {},
 ): Problem {
-  const p: Problem = { pos, message, lineText: lineAt(ctx.text, pos.line) };
+  const p: Problem = { pos, message };
+  const lt = ctx.lineCounter ? lineTextAt(ctx as SourceCtx, pos.line) : lineAt(ctx.text, pos.line);
+  if (lt !== undefined) p.lineText = lt;
   if (extra.expected !== undefined) p.expected = extra.expected;
   if (extra.found !== undefined) p.found = extra.found;
   if (extra.hint !== undefined) p.hint = extra.hint;
   return p;
+}
+
+/** The text of a line, found through the line index (no scan from the top of the file). */
+export function lineTextAt(ctx: SourceCtx, line: number): string | undefined {
+  const starts = ctx.lineCounter.lineStarts;
+  const start = starts[line - 1];
+  if (start === undefined) return undefined;
+  const next = starts[line];
+  const end = next === undefined ? ctx.text.length : next - 1;
+  return ctx.text.slice(start, end).replace(/\r$/, '');
 }
 
 export function lineAt(text: string, line: number): string | undefined {
