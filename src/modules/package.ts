@@ -126,9 +126,7 @@ function simSummary(sim: Simulation): string {
 
 export function planPackage(args: PackageArgs, st: PackageState): Planned<PackageInverse> {
   const d = decide(args, st);
-  if (d.kind === 'ok') return { status: 'ok', summary: d.why, class: 'stateless' };
-  if (d.kind === 'skip') return { status: 'skip', summary: d.why, reason: d.why, class: 'stateless' };
-  if (d.kind === 'fail') return { status: 'fail', summary: d.why, reason: d.why, class: 'stateless' };
+  if (!('target' in d)) return d.kind === 'ok' ? { status: 'ok', summary: d.why, class: 'stateless' } : { status: d.kind, summary: d.why, reason: d.why, class: 'stateless' };
   const manager = st.manager!;
   const sim = st.simulation;
   if (sim && !sim.ok) {

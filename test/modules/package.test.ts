@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { decide, normalizePackageArgs, packageModule, planPackage } from '../../src/modules/package.js';
 import { actionCommand, parseAptPolicy, parseAptSimulation, parsePackageProbe, parseRpmList, parseRpmSimulation, parseVerify, type PackageState } from '../../src/modules/package-managers.js';
 import { compare, parseConstraint, satisfies, type Ordering } from '../../src/modules/version-constraint.js';
+import type { Planned } from '../../src/modules/types.js';
 import { localContext, planStep } from './local-host.js';
 
 const fx = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
@@ -42,7 +43,7 @@ policy|        100 /var/lib/dpkg/status
 `;
 const MODIFIED_LIBGOMP = fx('apt-probe-php8.2-imagick.txt') + 'verify|??5??????   /usr/lib/x86_64-linux-gnu/libgomp.so.1.0.0\nverify|??5?????? c /etc/php/8.2/mods-available/imagick.ini\n';
 
-const plans: { name: string; st: () => PackageState; args: Record<string, unknown>; status: string; cls?: string; summary?: RegExp; reason?: RegExp; inverse?: unknown }[] = [
+const plans: { name: string; st: () => PackageState; args: Record<string, unknown>; status: Planned['status']; cls?: Planned['class']; summary?: RegExp; reason?: RegExp; inverse?: unknown }[] = [
   { name: 'installed imagick 3.7.0-4 satisfies >= 3.5.0', st: () => state('apt-probe-php8.2-imagick.txt', 'php8.2-imagick'), args: { name: 'php8.2-imagick', version: '>= 3.5.0' }, status: 'ok', summary: /3\.7\.0-4 is installed and satisfies >= 3\.5\.0/ },
   { name: 'no candidate satisfies: skip, not failure', st: () => state('apt-probe-php8.2-imagick.txt', 'php8.2-imagick'), args: { name: 'php8.2-imagick', version: '>= 3.8.0' }, status: 'skip', reason: /no candidate satisfies php8\.2-imagick >= 3\.8\.0: the repositories offer 3\.7\.0-4 \(installed 3\.7\.0-4\)/ },
   { name: 'Debian 10 stops at 3.4.3: skip', st: () => parsePackageProbe(BUSTER_IMAGICK, 'php-imagick'), args: { name: 'php-imagick', version: '>= 3.5.0' }, status: 'skip', reason: /offer 3\.4\.3-4\.1/ },
