@@ -331,10 +331,14 @@ class Parser {
         entries.push([k, this.parseExpr()]);
       }
       this.expectOp('}');
+      // Python's key equality: 1, 1.0 and True are one key (first spelling kept, last value wins)
       const out: Record<string, unknown> = {};
+      const spelling = new Map<string, string>();
       for (const [k, v] of entries) {
         if (!isHashable(k)) throw new PyLiteralTypeError(`unhashable dict key ${JSON.stringify(k)}`);
-        out[keyString(k)] = v;
+        const id = typeof k === 'boolean' ? `n:${k ? 1 : 0}` : typeof k === 'number' ? `n:${k}` : `${typeof k}:${keyString(k)}`;
+        if (!spelling.has(id)) spelling.set(id, keyString(k));
+        out[spelling.get(id)!] = v;
       }
       return out;
     }

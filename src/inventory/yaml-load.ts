@@ -125,6 +125,24 @@ export function problemAt(
   return { pos: { file, line, col }, message, ...extra, lineText: lineAt(text, line) };
 }
 
+/**
+ * Where a YAML syntax error is best shown. The yaml library reports an unclosed `[`, `{` or quote
+ * where the file ended, and a mis-indented key at the end of the line before it: point at the
+ * opening character and at the offending key instead.
+ */
+function errorOffset(text: string, offset: number, message: string): number {
+  const opener = /end with a \]/.test(message) ? '[' : /end with a \}/.test(message) ? '{' : /Missing closing "quote/.test(message) ? '"' : /Missing closing 'quote/.test(message) ? "'" : null;
+  if (opener) {
+    const at = text.lastIndexOf(opener, Math.max(0, offset - 1));
+    if (at >= 0) return at;
+  }
+  if (/same column|indent/i.test(message) && (text[offset] === '\n' || text[offset] === '\r')) {
+    const m = /\S/.exec(text.slice(offset));
+    if (m) return offset + m.index;
+  }
+  return offset;
+}
+
 function looksLikeJson(text: string): boolean {
   const t = text.trimStart();
   if (!(t.startsWith('{') || t.startsWith('['))) return false;
@@ -157,7 +175,7 @@ export function loadYaml(file: string, text: string): LoadedYaml {
   });
   const problems: Problem[] = [];
   for (const err of doc.errors) {
-    const { line, col } = lineCounter.linePos(err.pos[0]);
+    const { line, col } = lineCounter.linePos(errorOffset(text, err.pos[0], err.message));
     problems.push(problemAt(file, text, line, col, `YAML syntax error: ${err.message.split('\n')[0]}`));
   }
   if (problems.length) throw new InputError(problems);
