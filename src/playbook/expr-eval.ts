@@ -7,6 +7,7 @@ import { FILTERS, LENIENT_FILTERS, LENIENT_TESTS, TESTS, UndefinedMarker, method
 import { describeValue, isMapping, pyCompare, pyEq, PyTypeError, pyStr, truthy, typeWord } from './py.js';
 import { posAt, TemplateError, type TemplateErrorKind } from './template-error.js';
 import { didYouMean } from '../source/suggest.js';
+import { setOwn } from '../source/schema.js';
 
 export type Scope = Record<string, unknown>;
 
@@ -113,7 +114,7 @@ function ev(ast: Ast, env: EvalEnv): unknown {
       return ast.items.map((i) => evaluateAst(i, env));
     case 'dict': {
       const out: Record<string, unknown> = {};
-      for (const [k, v] of ast.entries) out[pyStr(evaluateAst(k, env))] = evaluateAst(v, env);
+      for (const [k, v] of ast.entries) setOwn(out, pyStr(evaluateAst(k, env)), evaluateAst(v, env));
       return out;
     }
     case 'unary': {

@@ -8,6 +8,7 @@ import type { Expr } from './types.js';
 import { ExprSyntaxError, parse, type Ast } from './expr-parse.js';
 import { evaluateAst, type EvalEnv, type Scope } from './expr-eval.js';
 import { isMapping, pyStr } from './py.js';
+import { setOwn } from '../source/schema.js';
 import { posAt, TemplateError, undefinedVariableOf } from './template-error.js';
 
 export { evaluateCondition, evaluateExpr, compileExpr, exprProblems, firstFalse } from './expr.js';
@@ -147,7 +148,7 @@ export function render(value: unknown, scope: Scope, pos: Pos, opts: RenderOpts 
   if (Array.isArray(value)) return value.map((v) => render(v, scope, pos, opts));
   if (isMapping(value)) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = render(v, scope, pos, opts);
+    for (const [k, v] of Object.entries(value)) setOwn(out, k, render(v, scope, pos, opts));
     return out;
   }
   return value;

@@ -290,9 +290,14 @@ function validateMap(
     }
     const r = validate(pair.value ?? null, schema.values, ctx, { at: pair.key, label: `'${name}'` });
     problems.push(...r.problems);
-    if (r.value !== undefined) out[name] = r.value;
+    if (r.value !== undefined) setOwn(out, name, r.value);
   }
   return { value: out, problems };
+}
+
+/** Assign as an own property even for a key like "__proto__" (user data must not reach prototypes). */
+export function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 export function validateObject(

@@ -110,3 +110,13 @@ test('resolveVars reports an undefined variable by name', (t) => {
   const err = t.throws(() => resolveVars({ a: '{{ nope }}' }, {}, pos), { instanceOf: TemplateError });
   t.regex(err!.problem.message, /undefined variable 'nope'/);
 });
+
+test('a "__proto__" key is plain data in rendered values and dict literals', (t) => {
+  const out = render(JSON.parse('{"__proto__": {"polluted": "{{ n }}"}}'), scope, pos) as Record<string, unknown>;
+  t.deepEqual(Object.keys(out), ['__proto__']);
+  t.is(Object.getPrototypeOf(out), Object.prototype);
+  t.deepEqual(Object.getOwnPropertyDescriptor(out, '__proto__')!.value, { polluted: 3 });
+  const d = renderString('{{ {"__proto__": 1} }}', scope, pos) as Record<string, unknown>;
+  t.is(Object.getPrototypeOf(d), Object.prototype);
+  t.deepEqual(Object.keys(d), ['__proto__']);
+});

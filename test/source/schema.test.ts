@@ -147,3 +147,15 @@ test('parseDuration', (t) => {
   ];
   for (const [input, want] of rows) t.is(parseDuration(input), want, String(input));
 });
+
+test('a "__proto__" key in YAML stays an own data key', (t) => {
+  const r = run('vars:\n  __proto__: {polluted: 1}\n  nested: {__proto__: {x: 1}}\n', obj({ vars: { type: 'map', values: { type: 'any' } } }));
+  const vars = (r.value as { vars: Record<string, unknown> }).vars;
+  t.deepEqual(r.problems, []);
+  t.is(Object.getPrototypeOf(vars), Object.prototype);
+  t.deepEqual(Object.keys(vars), ['__proto__', 'nested']);
+  const nested = vars['nested'] as Record<string, unknown>;
+  t.is(Object.getPrototypeOf(nested), Object.prototype);
+  t.deepEqual(Object.keys(nested), ['__proto__']);
+  t.is(({} as Record<string, unknown>)['polluted'], undefined);
+});
