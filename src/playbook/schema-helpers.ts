@@ -66,31 +66,35 @@ export function refine(
 export const exprSchema: Schema = {
   type: 'custom',
   expected: "an expression, e.g. facts.php.version is version('3.5.0', '>=', 'php')",
-  check(node, ctx, at, label): CheckResult {
-    if (!isScalar(node) || node.value === null || typeof node.value === 'object') {
-      const what = label ? `wrong type for ${label}` : 'wrong type';
-      return { value: undefined, problems: [problemAt(ctx, isScalar(node) && node.value === null && at ? at : (node ?? at), what, { expected: 'an expression (a string)', found: describeFound(node, ctx) })] };
-    }
-    const v = node.value;
-    const source = typeof v === 'string' ? v : typeof v === 'boolean' ? (v ? 'true' : 'false') : (node.source ?? String(v));
-    const pos = contentPosOf(ctx, node);
-    const expr: Expr = { source, pos };
-    const lt = lineTextAt(ctx, pos.line);
-    if (lt !== undefined) expr.lineText = lt;
-    const problems =
-      source.includes('{{') && !unwrapBraces(source)
-        ? [
-            problemAt(ctx, node, 'a condition is a bare expression, not a template', {
-              found: describeFound(node, ctx),
-              hint: "write the expression without '{{ }}', e.g. when: a == b",
-            }),
-          ]
-        : exprProblems(expr);
-    const templates = templatesOf(ctx);
-    if (templates && !Object.hasOwn(templates, source)) templates[source] = expr;
-    return { value: expr, problems };
-  },
+  check: (node, ctx, at, label) => checkExpr(node, ctx, at, label),
 };
+
+/** Validate one expression node (exprSchema's check, also used for module condition fields). */
+export function checkExpr(node: unknown, ctx: SourceCtx, at?: unknown, label?: string): CheckResult {
+  if (!isScalar(node) || node.value === null || typeof node.value === 'object') {
+    const what = label ? `wrong type for ${label}` : 'wrong type';
+    const where = isScalar(node) && node.value === null && at ? at : (node ?? at);
+    return { value: undefined, problems: [problemAt(ctx, where, what, { expected: 'an expression (a string)', found: describeFound(node, ctx) })] };
+  }
+  const v = node.value;
+  const source = typeof v === 'string' ? v : typeof v === 'boolean' ? (v ? 'true' : 'false') : (node.source ?? String(v));
+  const pos = contentPosOf(ctx, node);
+  const expr: Expr = { source, pos };
+  const lt = lineTextAt(ctx, pos.line);
+  if (lt !== undefined) expr.lineText = lt;
+  const problems =
+    source.includes('{{') && !unwrapBraces(source)
+      ? [
+          problemAt(ctx, node, 'a condition is a bare expression, not a template', {
+            found: describeFound(node, ctx),
+            hint: "write the expression without '{{ }}', e.g. when: a == b",
+          }),
+        ]
+      : exprProblems(expr);
+  const templates = templatesOf(ctx);
+  if (templates && !Object.hasOwn(templates, source)) templates[source] = expr;
+  return { value: expr, problems };
+}
 
 /** Check the syntax of every template string under `node` and record where each one is. */
 export function checkTemplatesIn(node: unknown, ctx: SourceCtx): Problem[] {

@@ -6,9 +6,9 @@ import { isMap, isScalar, isSeq, YAMLMap, type Pair } from 'yaml';
 import { describeExpected, describeFound, unknownKeyProblem, validate, validateObject } from '../source/schema.js';
 import type { CheckResult, Schema } from '../source/schema-types.js';
 import type { Problem } from '../source/types.js';
-import { keyName, pairsOf, posOf, problemAt } from '../source/yaml.js';
+import { keyName, pairsOf, posOf, problemAt, type SourceCtx } from '../source/yaml.js';
 import type { ModuleCatalog } from './catalog.js';
-import { checkTemplatesIn, exprSchema } from './schema-helpers.js';
+import { checkExpr, checkTemplatesIn } from './schema-helpers.js';
 import type { Pos } from '../source/types.js';
 
 /** What the task check produces; load.ts turns it into a typed Task. */
@@ -114,7 +114,7 @@ export function taskSchema(catalog: ModuleCatalog, keywords: Extract<Schema, { t
 }
 
 /** Syntax of a module's condition fields (assert's `that`), each positioned. */
-function conditionProblems(catalog: ModuleCatalog, module: string, argsNode: unknown, ctx: Parameters<Extract<Schema, { type: 'custom' }>['check']>[1]): Problem[] {
+function conditionProblems(catalog: ModuleCatalog, module: string, argsNode: unknown, ctx: SourceCtx): Problem[] {
   const fields = catalog.conditionFieldsOf?.(module);
   if (!fields?.length || !isMap(argsNode)) return [];
   const out: Problem[] = [];
@@ -124,8 +124,7 @@ function conditionProblems(catalog: ModuleCatalog, module: string, argsNode: unk
     const items = isSeq(pair.value) ? pair.value.items : [pair.value];
     for (const item of items) {
       if (!isScalar(item) || typeof item.value !== 'string') continue;
-      const check = exprSchema.type === 'custom' ? exprSchema.check(item, ctx, pair.key) : undefined;
-      if (check) out.push(...check.problems);
+      out.push(...checkExpr(item, ctx, pair.key).problems);
     }
   }
   return out;
