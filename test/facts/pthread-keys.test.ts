@@ -1,0 +1,160 @@
+import test from 'ava';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ApacheFact } from '../../src/facts/apache.js';
+import { countKeysInUse, decodeLibFetch, estimateKeys, keysReadProbe, libFetchProbe, locateProbe, measureKeys, parseLocate, pthreadKeysFact, type KeysLocation } from '../../src/facts/pthread-keys.js';
+import { isUnknown } from '../../src/facts/types.js';
+import { fixture, localRunner, out, runSh } from './helpers.js';
+
+function runAsNobody(script: string) {
+  const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'dash', '-c', script], { encoding: 'utf8' });
+  return { stdout: r.stdout, stderr: r.stderr, exitCode: r.status };
+}
+
+// A process that creates N pthread keys (the leak, simulated), counts the keys in use itself
+// (allocating until EAGAIN, then freeing: the method of the reference libgomp leak test), prints
+// it and waits to be inspected.
+const HELPER_C = `#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+  int n = atoi(argv[1]);
+  pthread_key_t k, churn[5], probe[1100];
+  for (int i = 0; i < 5; i++) pthread_key_create(&churn[i], NULL);
+  for (int i = 0; i < 5; i++) pthread_key_delete(churn[i]);   /* even, non-zero seq: free */
+  for (int i = 0; i < n; i++) if (pthread_key_create(&k, NULL)) return 2;
+  int free_slots = 0;
+  while (free_slots < 1100 && pthread_key_create(&probe[free_slots], NULL) == 0) free_slots++;
+  for (int i = 0; i < free_slots; i++) pthread_key_delete(probe[i]);
+  printf("inuse=%d\\n", 1024 - free_slots);
+  fflush(stdout);
+  pause();
+  return 0;
+}
+`;
+
+let dir = '';
+test.before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'facts-keys-'));
+  writeFileSync(join(dir, 'keys.c'), HELPER_C);
+  execFileSync('gcc', ['-O0', '-o', join(dir, 'keys'), join(dir, 'keys.c'), '-lpthread']);
+});
+test.after.always(() => rmSync(dir, { recursive: true, force: true }));
+
+async function withHelper<T>(n: number, fn: (pid: number, selfCount: number) => Promise<T>): Promise<T> {
+  const child: ChildProcess = spawn(join(dir, 'keys'), [String(n)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const line = await new Promise<string>((resolve, reject) => {
+      let buf = '';
+      child.stdout!.on('data', (d) => { buf += d; if (buf.includes('\n')) resolve(buf); });
+      child.on('exit', (c) => reject(new Error(`helper exited ${c}`)));
+    });
+    return await fn(child.pid!, Number(/inuse=(\d+)/.exec(line)![1]));
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
+for (const n of [0, 37, 1000]) {
+  test.serial(`a real process with ${n} extra keys: locate → parse libc here → read /proc/PID/mem = its own count`, async (t) => {
+    await withHelper(n, async (pid, selfCount) => {
+      t.true(selfCount >= n);
+      const loc = parseLocate(runSh(locateProbe(pid)));
+      if (isUnknown(loc)) return t.fail(loc.reason);
+      t.is(loc.pid, pid);
+      t.regex(loc.libs[0].path, /libc\.so\.6$/);
+      t.regex(loc.libs[0].sha256 ?? '', /^[0-9a-f]{64}$/);
+      const cache = new Map<string, unknown>();
+      const m = await measureKeys(loc, localRunner, cache);
+      if (isUnknown(m)) return t.fail(m.reason);
+      t.is(m.kind, 'measured');
+      t.is(m.keysInUse, selfCount);
+      t.is(cache.size, 1, 'the ELF is parsed once per distinct file');
+      // second measurement: served from the cache (a runner that refuses to fetch proves it)
+      const m2 = await measureKeys(loc, async (script) => (script.includes('base64') ? { kind: 'unreachable', reason: 'no fetch expected' } : localRunner(script)), cache);
+      t.like(m2, { kind: 'measured', keysInUse: selfCount });
+    });
+  });
+}
+
+test.serial('the same table read three ways (raw bytes, od -tx8, od -tx1) counts the same', async (t) => {
+  await withHelper(11, async (pid, selfCount) => {
+    const loc = parseLocate(runSh(locateProbe(pid))) as KeysLocation;
+    const m = await measureKeys(loc, localRunner, new Map());
+    if (isUnknown(m) || m.kind !== 'measured') return t.fail();
+    const address = parseInt(m.address, 16);
+    const fd = openSync(`/proc/${pid}/mem`, 'r');
+    const raw = Buffer.alloc(16384);
+    readSync(fd, raw, 0, raw.length, address);
+    closeSync(fd);
+    t.is(countKeysInUse(raw), selfCount);
+    t.is(countKeysInUse(runSh(keysReadProbe(pid, address)).stdout), selfCount);
+    t.is(countKeysInUse(runSh(keysReadProbe(pid, address).replace('-tx8', '-tx1')).stdout), selfCount);
+  });
+});
+
+test.serial('without root the locate step reports that it needs become (run as nobody)', async (t) => {
+  await withHelper(1, async (pid) => {
+    const r = runAsNobody(locateProbe(pid));
+    const loc = parseLocate(r);
+    t.true(isUnknown(loc), JSON.stringify(r));
+    t.regex((loc as { reason: string }).reason, new RegExp(`cannot read /proc/${pid}/maps as uid 65534 \\(needs become\\)`));
+  });
+});
+
+test('countKeysInUse on synthetic tables: odd seq = used, even (incl. deleted) = free', (t) => {
+  const buf = Buffer.alloc(16384);
+  const seqs = [1, 2, 3, 4, 0, 7, 1001, 1000];
+  seqs.forEach((s, i) => buf.writeBigUInt64LE(BigInt(s), i * 16));
+  buf.writeBigUInt64LE(0xdeadbeefn, 8, ); // destr pointers are ignored
+  buf.writeBigUInt64LE(1n, 1023 * 16);
+  t.is(countKeysInUse(buf), 5);
+  const file = join(dir, 'table.bin');
+  writeFileSync(file, buf);
+  t.is(countKeysInUse(runSh(`od -An -v -tx8 ${file}`).stdout), 5);
+  t.is(countKeysInUse(runSh(`od -An -v -tx1 ${file}`).stdout), 5);
+  t.throws(() => countKeysInUse(Buffer.alloc(100)), { message: /100 bytes, expected 16384/ });
+  t.throws(() => countKeysInUse(''), { message: /empty/ });
+  t.throws(() => countKeysInUse('0000000000000001 0000000000000000'), { message: /2 words, expected 2048/ });
+  t.throws(() => countKeysInUse('dd: error reading /proc/1/mem: Input/output error'), { message: /not uniform od hex/ });
+});
+
+test('probes quote and validate what they interpolate', (t) => {
+  const m = /^dd '?if=\/proc\/1234\/mem'? '?bs=128'? '?skip=(\d+)'? '?count=128'? 2>\/dev\/null \| od -An -v -tx8$/.exec(keysReadProbe(1234, 0x7f9af57cca80));
+  t.truthy(m, 'no iflag needed: the block size divides the address');
+  t.is(Number(m![1]) * 128, 0x7f9af57cca80);
+  t.throws(() => keysReadProbe(1, -5));
+  t.throws(() => locateProbe(0));
+  t.throws(() => libFetchProbe(1, { range: '1-2; rm -rf /', start: 1, path: '/x', deleted: false, sha256: null }));
+  t.regex(libFetchProbe(7, { range: '7f00-7f10', start: 0x7f00, path: "/lib/it's.so", deleted: true, sha256: null }), /'\/proc\/7\/root\/lib\/it'\\''s\.so'/);
+});
+
+test('a fetched file that does not match the located hash is refused', (t) => {
+  const good = Buffer.from('hello');
+  const sha = '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824';
+  t.deepEqual(decodeLibFetch(out(good.toString('base64')), sha), good);
+  t.is(decodeLibFetch(out(Buffer.from('other').toString('base64')), sha), null);
+  t.is(decodeLibFetch({ stdout: '', stderr: 'base64: x: No such file', exitCode: 1 }, null), null);
+});
+
+test('locate output captured on Debian 12 (our probe, root): the Apache master maps libc.so.6', (t) => {
+  const loc = parseLocate(out(fixture('probe-pthread_keys-debian12.txt')));
+  if (isUnknown(loc)) return t.fail(loc.reason);
+  t.is(loc.pid, 17499);
+  t.deepEqual(loc.libs.map((l) => [l.path, l.range, l.deleted]), [['/usr/lib/x86_64-linux-gnu/libc.so.6', '7f9af55f7000-7f9af561d000', false]]);
+  t.true(isUnknown(parseLocate(out('no-master|no apache2/httpd process is running'))));
+});
+
+const apache = (count: number, exact = true) => ({ installed: true, reloads: { count, source: 'server-status', exact, detail: '' } }) as unknown as ApacheFact;
+
+test('without root: an estimate, baseline + reloads, labelled as such', async (t) => {
+  t.like(estimateKeys(apache(1006), 7), { kind: 'estimate', keysInUse: 1013, baseline: 7, reloads: 1006 });
+  t.like(estimateKeys(apache(5000)), { keysInUse: 1024 });
+  t.regex((estimateKeys(apache(14, false)) as { assumption: string }).assumption, /at least/);
+  t.true(isUnknown(estimateKeys(undefined)));
+  const viaRefine = await pthreadKeysFact.refine!({ unknown: true, reason: 'cannot read /proc/1/maps (needs become)' }, { vars: {}, run: localRunner, facts: { apache: apache(3) } });
+  t.like(viaRefine, { kind: 'estimate', keysInUse: 11 });
+});
