@@ -23,7 +23,7 @@ test('graceful reloads on Debian 12 (captured): 3 reloads of pid 23298, its star
   t.is(a.recognized, 6, 'AH00094 lines are not events');
 });
 
-test('the same log with the master's start time known: still 3 reloads', (t) => {
+test("the same log with the master's start time known: still 3 reloads", (t) => {
   const first = parseLogLine({ file: 'x', text: fixture('apache2-error-log-graceful-debian12.txt').split('\n')[0] }, 0);
   const a = analyzeErrorLog(asLines('error.log', fixture('apache2-error-log-graceful-debian12.txt')), { tzOffsetSec: 0, masterPid: 23298, masterStart: (first?.at ?? 0) - 1 });
   t.like(a.masters.get(23298), { reloads: 3 });
