@@ -24,19 +24,19 @@ test('__pthread_keys in this machine\'s real libc.so.6 (glibc 2.36: in .dynsym),
   if (isUnknown(k)) return t.fail(k.reason);
   t.is(k.table, 'dynsym');
   t.is(k.size, 16384, '1024 slots of { seq, destr }');
-  t.is<number | null>(k.value, readelfSymbol(LIBC, '__pthread_keys', 'dyn-syms'));
+  t.is<number | null, number | null>(k.value, readelfSymbol(LIBC, '__pthread_keys', 'dyn-syms'));
   const nm = sh(`nm -D ${LIBC}`).split('\n').find((l) => / __pthread_keys@/.test(l));
   t.is(k.value, parseInt(nm!.split(' ')[0], 16));
   t.is(k.firstLoadVaddr, 0);
   t.is(k.machine, 62, 'EM_X86_64');
   const id = /Build ID: ([0-9a-f]+)/.exec(sh(`readelf -n ${LIBC}`))?.[1];
-  t.is<string | null | undefined>(k.buildId, id);
+  t.is<string | null | undefined, string | null | undefined>(k.buildId, id);
 });
 
 test('other libc symbols agree with readelf; undefined imports are skipped', (t) => {
   const elf = parseElf(readFileSync(LIBC));
   for (const name of ['malloc', 'pthread_key_create', 'pthread_key_delete', '__libc_start_main']) {
-    t.is<number | null | undefined>(findSymbol(elf, name)?.value, readelfSymbol(LIBC, name, 'dyn-syms'), name);
+    t.is<number | null | undefined, number | null | undefined>(findSymbol(elf, name)?.value, readelfSymbol(LIBC, name, 'dyn-syms'), name);
   }
   t.is(findSymbol(elf, 'no_such_symbol_here'), null);
   const gomp = parseElf(readFileSync('/usr/lib/x86_64-linux-gnu/libgomp.so.1'));
@@ -54,9 +54,9 @@ test('a symbol only in .symtab (as libpthread.so.0 had it before glibc 2.34), bu
     const k = findPthreadKeys(readFileSync(so));
     if (isUnknown(k)) return t.fail(k.reason);
     t.is(k.table, 'symtab');
-    t.is<number | null>(k.value, readelfSymbol(so, '__pthread_keys', 'syms'));
+    t.is<number | null, number | null>(k.value, readelfSymbol(so, '__pthread_keys', 'syms'));
     t.is(k.size, 16384);
-    t.is<string | null | undefined>(k.buildId, /Build ID: ([0-9a-f]+)/.exec(sh(`readelf -n ${so}`))?.[1]);
+    t.is<string | null | undefined, string | null | undefined>(k.buildId, /Build ID: ([0-9a-f]+)/.exec(sh(`readelf -n ${so}`))?.[1]);
     const stripped = findPthreadKeys(readFileSync(join(dir, 'k-stripped.so')));
     t.true(isUnknown(stripped));
     t.regex((stripped as { reason: string }).reason, /neither \.dynsym nor \.symtab/);
