@@ -33,6 +33,8 @@ export interface PlayHostDeps {
   allowIrreversible?: boolean;
   /** Facts of this host's detect phase, for the journal's fingerprint. */
   onFacts?(host: string, facts: Record<string, unknown>): void;
+  /** Where each template string sits in the playbook (precise error positions). */
+  templates?: Record<string, import('../playbook/types.js').Expr>;
   /** resume: task indexes this host already finished in the run being resumed. */
   doneTasks?(host: string): ReadonlySet<number>;
   /** Default per-command timeout when a task sets none. */
@@ -133,7 +135,7 @@ async function runTask(host: string, conn: HostConn, play: Play, task: Task, ind
       if (task.register) scope[task.register] = { skipped: true, changed: false };
       return mode === 'plan' ? planned('skip', 'condition false') : step('skipped', 'condition false');
     }
-    const args = renderTaskArgs(module, task, scope, pending);
+    const args = renderTaskArgs(module, task, scope, pending, deps.templates);
     // retries/until: attempts = retries + 1; `until` decides, else success ends the loop.
     const attempts = task.until || task.retries > 0 ? Math.max(1, task.retries) + 1 : 1;
     let last: TaskRun = { status: 'ok' };

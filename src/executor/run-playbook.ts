@@ -9,7 +9,7 @@ import { playHost, type FactGatherer, type StepRecorder } from './play-host.js';
 import { runRollout } from './rollout.js';
 import type { Clock, HostResult } from './types.js';
 import type { Scope } from './task-scope.js';
-import { render } from '../playbook/template.js';
+import { evaluateExpr, render } from '../playbook/template.js';
 
 export interface InventoryView {
   select(pattern: string): string[];
@@ -54,11 +54,11 @@ export interface PlayOutcome {
 }
 
 /** Ansible's precedence, simplified: inventory < play vars < registered (added later) < extra vars. */
-export function hostScope(host: string, play: Play, inv: InventoryView, extraVars: Record<string, unknown>): Scope {
+export function hostScope(host: string, play: Play, inv: InventoryView, extraVars: Record<string, unknown>, templates?: Playbook['templates']): Scope {
   const invVars = inv.hostVars(host);
   const scope: Scope = { ...invVars, inventory_hostname: host, group_names: inv.groupsOf(host).filter((g) => g !== 'all' && g !== 'ungrouped'), ...extraVars };
   // Play vars may reference inventory vars and each other (in order); extra vars still win.
-  for (const [k, v] of Object.entries(play.vars)) if (!(k in extraVars)) scope[k] = render(v, scope, play.pos);
+  for (const [k, v] of Object.entries(play.vars)) if (!(k in extraVars)) scope[k] = render(v, scope, play.pos, { sources: templates });
   return scope;
 }
 
@@ -79,7 +79,7 @@ export async function runPlaybook(input: RunPlaybookInput): Promise<PlayOutcome[
       let scope: Scope;
       try {
         conn = input.inventory.conn(host, vars);
-        scope = hostScope(host, play, input.inventory, input.extraVars);
+        scope = hostScope(host, play, input.inventory, input.extraVars, input.playbook.templates);
       } catch (e) {
         const msg = (e as Error).message;
         input.emit({ kind: 'host.end', host, status: 'failed', msg });
@@ -112,6 +112,7 @@ export async function runPlaybook(input: RunPlaybookInput): Promise<PlayOutcome[
         allowIrreversible: input.allowIrreversible,
         onFacts: input.onFacts,
         doneTasks: input.doneTasks,
+        templates: input.playbook.templates,
       }, slot);
     };
     // plan and check touch nothing: no canary stage, no batches to stop, every host at once.
@@ -122,7 +123,7 @@ export async function runPlaybook(input: RunPlaybookInput): Promise<PlayOutcome[
       rollout,
       forks: input.forks,
       groupsOf: (h) => input.inventory.groupsOf(h),
-      canaryKey: play.rollout.canary?.per ? (h) => String(render(play.rollout.canary!.per!.source, hostScope(h, play, input.inventory, input.extraVars), play.rollout.canary!.per!.pos)) : undefined,
+      canaryKey: play.rollout.canary?.per ? (h) => String(evaluateExpr(play.rollout.canary!.per!, hostScope(h, play, input.inventory, input.extraVars))) : undefined,
       runHost: runOne,
       rollbackHost: readOnly ? undefined : input.rollbackHost,
       rollbackPolicy: readOnly ? 'none' : play.rollback,

@@ -28,7 +28,7 @@ export function evaluateTaskConditions(conds: readonly Expr[], scope: Scope, pen
 }
 
 /** Render templates in args; fields a module lists as conditions become `{ expr, value }`. */
-export function renderTaskArgs(module: Module, task: Task, scope: Scope, pending: ReadonlySet<string>): unknown {
+export function renderTaskArgs(module: Module, task: Task, scope: Scope, pending: ReadonlySet<string>, sources?: Record<string, Expr>): unknown {
   return guard(pending, () => {
     const raw = (task.args ?? {}) as Record<string, unknown>;
     const condFields = new Set(module.conditionFields ?? []);
@@ -36,9 +36,9 @@ export function renderTaskArgs(module: Module, task: Task, scope: Scope, pending
     for (const [k, v] of Object.entries(raw)) {
       if (condFields.has(k)) {
         const list = Array.isArray(v) ? v : [v];
-        out[k] = list.map((src) => ({ expr: String(src), value: evaluateCondition({ source: String(src), pos: task.argsPos }, scope) }));
+        out[k] = list.map((src) => ({ expr: String(src), value: evaluateCondition(sources?.[String(src)] ?? { source: String(src), pos: task.argsPos }, scope) }));
       } else {
-        out[k] = render(v, scope, task.argsPos);
+        out[k] = render(v, scope, task.argsPos, { sources });
       }
     }
     return module.normalize ? module.normalize(out) : out;

@@ -10,6 +10,7 @@ export interface ModuleRegistry {
   get(name: string): Module | undefined;
   schemaOf(name: string): Schema | undefined;
   names(): string[];
+  conditionFieldsOf(name: string): readonly string[] | undefined;
 }
 
 export function createRegistry(modules: readonly Module[]): ModuleRegistry {
@@ -18,6 +19,7 @@ export function createRegistry(modules: readonly Module[]): ModuleRegistry {
     get: (n) => byName.get(n),
     schemaOf: (n) => byName.get(n)?.schema,
     names: () => [...byName.keys()],
+    conditionFieldsOf: (n) => byName.get(n)?.conditionFields,
   };
 }
 

@@ -107,7 +107,7 @@ function toRollout(r: Record<string, unknown>): Rollout {
     serial: (r['serial'] as (number | string)[] | undefined) ?? [],
     concurrency: (r['concurrency'] as number | undefined) ?? 50,
     order: (r['order'] as Rollout['order'] | undefined) ?? 'inventory',
-    unreachableCountsAsFailed: (r['unreachable_counts_as_failed'] as boolean | undefined) ?? true,
+    unreachableCountsAsFailed: (r['unreachable_counts_as_failed'] as boolean | undefined) ?? false,
   };
   const c = r['canary'] as Record<string, unknown> | undefined;
   if (c) {

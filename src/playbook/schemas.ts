@@ -102,7 +102,7 @@ export const rolloutSchema: ObjectSchema = {
     order: { schema: { type: 'string', enum: HOST_ORDERS }, default: 'inventory' },
     pause: { schema: pauseSchema },
     max_in_flight_per_group: { schema: { type: 'map', values: { type: 'int', min: 1 } } },
-    unreachable_counts_as_failed: { schema: bool, default: true },
+    unreachable_counts_as_failed: { schema: bool, default: false },
   },
 };
 

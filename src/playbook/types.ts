@@ -89,7 +89,9 @@ export interface Rollout {
   pause?: Pause;
   /** Cap of hosts in flight per inventory group (a load-balancer pool, a rack). */
   maxInFlightPerGroup?: Record<string, number>;
-  /** Whether unreachable hosts count toward max_fail_percentage (default true, like Ansible). */
+  /** Whether unreachable hosts count toward max_fail_percentage. Default false, like Ansible
+   *  (its per-batch threshold counts failed hosts only; a batch where every host is failed or
+   *  unreachable still stops the rollout). */
   unreachableCountsAsFailed: boolean;
 }
 

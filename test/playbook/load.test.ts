@@ -127,7 +127,7 @@ test('a valid playbook loads into exactly the typed values', (t) => {
         become: false,
         tasks: [],
         handlers: [],
-        rollout: { serial: [], concurrency: 50, order: 'inventory', unreachableCountsAsFailed: true },
+        rollout: { serial: [], concurrency: 50, order: 'inventory', unreachableCountsAsFailed: false },
         compliance: [],
         rollback: 'host',
       },
