@@ -121,7 +121,7 @@ async function runTask(host: string, conn: HostConn, play: Play, task: Task, ind
   const t0 = deps.clock.now();
   const module = deps.modules.get(task.module) as Module;
   const step = (status: TaskRun['status'], msg?: string, extra: Record<string, unknown> = {}): TaskRun => {
-    if (mode === 'apply') emit({ kind: 'host.step', host, task: task.name, status, ms: deps.clock.now() - t0, msg, ...extra });
+    if (mode === 'apply') emit({ kind: 'host.step', host, task: task.name, status, ms: deps.clock.now() - t0, msg, ...(status === 'failed' && task.ignoreErrors ? { ignored: true } : {}), ...extra });
     return { status, msg };
   };
   const planned = (status: Planned['status'], summary: string, p?: Partial<Planned>): TaskRun => {
