@@ -1,0 +1,363 @@
+// A per-host in-memory filesystem. Nodes are immutable once shared: every host starts from its
+// distro's image (one tree shared by all hosts of that image) and copies only the directories
+// on the path of what it changes (path copying). File data are byte strings (latin1, one char
+// per byte), so binary files and UTF-8 text pass through unchanged and identical contents are
+// shared between hosts.
+
+export interface Meta {
+  mode: number;   // permission bits (07777)
+  uid: number;
+  gid: number;
+  mtime: number;  // epoch seconds
+}
+
+export interface FileNode extends Meta {
+  k: 'f';
+  data: string;
+  /** An executable the lab implements (argv[0] dispatch), e.g. 'cat', 'apache2'. */
+  prog?: string;
+  /** Only root may read it (e.g. /proc/PID/mem, maps of a root process). */
+  rootOnly?: boolean;
+  /** Random access instead of `data` (/proc/PID/mem): null = I/O error at that offset. */
+  readAt?: (offset: number, length: number) => string | null;
+}
+
+export interface DirNode extends Meta {
+  k: 'd';
+  kids: Map<string, Node>;
+  rootOnly?: boolean;
+}
+
+export interface LinkNode extends Meta {
+  k: 'l';
+  target: string;
+  rootOnly?: boolean;
+}
+
+export type Node = FileNode | DirNode | LinkNode;
+
+export const ERRNO = {
+  ENOENT: 'No such file or directory',
+  EACCES: 'Permission denied',
+  ENOTDIR: 'Not a directory',
+  EISDIR: 'Is a directory',
+  EEXIST: 'File exists',
+  ENOSPC: 'No space left on device',
+  ENOTEMPTY: 'Directory not empty',
+  ELOOP: 'Too many levels of symbolic links',
+  EINVAL: 'Invalid argument',
+  EIO: 'Input/output error',
+  EPERM: 'Operation not permitted',
+} as const;
+export type Errno = keyof typeof ERRNO;
+
+export class FsError extends Error {
+  constructor(readonly code: Errno, readonly path: string) {
+    super(`${path}: ${ERRNO[code]}`);
+  }
+  get text(): string {
+    return ERRNO[this.code];
+  }
+}
+
+/** Synthetic subtrees (/proc): given the path below the mount, the node or undefined. */
+export type Mount = (rel: string[]) => Node | undefined;
+
+export interface Cred {
+  uid: number;
+  gids: number[];
+}
+
+export const ROOT: Cred = { uid: 0, gids: [0] };
+
+export function dir(kids: Record<string, Node> = {}, meta: Partial<Meta> = {}): DirNode {
+  return { k: 'd', kids: new Map(Object.entries(kids)), mode: 0o755, uid: 0, gid: 0, mtime: 0, ...meta };
+}
+
+export function file(data: string, meta: Partial<Meta> & { prog?: string } = {}): FileNode {
+  return { k: 'f', data, mode: 0o644, uid: 0, gid: 0, mtime: 0, ...meta };
+}
+
+export function link(target: string, meta: Partial<Meta> = {}): LinkNode {
+  return { k: 'l', target, mode: 0o777, uid: 0, gid: 0, mtime: 0, ...meta };
+}
+
+export function splitPath(p: string): string[] {
+  return p.split('/').filter((x) => x !== '' && x !== '.');
+}
+
+export function joinPath(parts: readonly string[]): string {
+  return '/' + parts.join('/');
+}
+
+export function normalize(path: string, cwd: string): string {
+  const abs = path.startsWith('/') ? path : `${cwd}/${path}`;
+  const out: string[] = [];
+  for (const p of splitPath(abs)) {
+    if (p === '..') out.pop();
+    else out.push(p);
+  }
+  return joinPath(out);
+}
+
+export interface Resolved {
+  node: Node | undefined;
+  /** Canonical path (symlinks resolved up to the last component; the last one too when followed). */
+  path: string;
+  parent: DirNode;
+  parentPath: string;
+  name: string;
+}
+
+export interface FsOptions {
+  /** Counts a durable change (tests prove a dry run changed nothing). */
+  onMutation?: (path: string) => void;
+  /** Writes that add data fail with ENOSPC (the disk-full fault). */
+  diskFull?: () => boolean;
+  now: () => number;
+  mounts?: Record<string, Mount>;
+}
+
+export class Fs {
+  private owned = new WeakSet<Node>();
+
+  constructor(public root: DirNode, private readonly opts: FsOptions) {}
+
+  /** Walk to `path`. `follow`: resolve a symlink in the last component too. */
+  resolve(path: string, cred: Cred, follow = true, cwd = '/'): Resolved {
+    let parts = splitPath(normalize(path, cwd));
+    let hops = 0;
+    for (;;) {
+      let cur: Node = this.root;
+      let curParts: string[] = [];
+      let restarted = false;
+      for (let i = 0; i < parts.length; i++) {
+        const name = parts[i];
+        if (cur.k !== 'd') throw new FsError('ENOTDIR', joinPath(curParts));
+        if (!canAccess(cur, cred, 1)) throw new FsError('EACCES', joinPath([...curParts, name]));
+        const parent: DirNode = cur;
+        const mount = this.opts.mounts?.[joinPath(curParts.concat(name))];
+        let next: Node | undefined = mount ? mount([]) : parent.kids.get(name);
+        if (!next && this.opts.mounts) {
+          const m = this.mountFor(curParts.concat(name));
+          if (m) next = m.fn(m.rel);
+        }
+        const last = i === parts.length - 1;
+        if (!next) {
+          if (last) return { node: undefined, path: joinPath(curParts.concat(name)), parent, parentPath: joinPath(curParts), name };
+          throw new FsError('ENOENT', joinPath(curParts.concat(name)));
+        }
+        if (next.k === 'l' && (!last || follow)) {
+          if (++hops > 40) throw new FsError('ELOOP', path);
+          const t = next.target;
+          const base = t.startsWith('/') ? [] : curParts;
+          parts = splitPath(normalize(t, joinPath(base))).concat(parts.slice(i + 1));
+          restarted = true;
+          break;
+        }
+        if (last) return { node: next, path: joinPath(curParts.concat(name)), parent, parentPath: joinPath(curParts), name };
+        cur = next;
+        curParts = curParts.concat(name);
+      }
+      if (!restarted) {
+        // the root itself
+        return { node: this.root, path: '/', parent: this.root, parentPath: '/', name: '' };
+      }
+    }
+  }
+
+  private mountFor(parts: string[]): { fn: Mount; rel: string[] } | undefined {
+    for (const [at, fn] of Object.entries(this.opts.mounts ?? {})) {
+      const mp = splitPath(at);
+      if (parts.length > mp.length && mp.every((p, i) => parts[i] === p)) return { fn, rel: parts.slice(mp.length) };
+    }
+    return undefined;
+  }
+
+  isMounted(path: string): boolean {
+    const parts = splitPath(path);
+    return Object.keys(this.opts.mounts ?? {}).some((at) => {
+      const mp = splitPath(at);
+      return parts.length >= mp.length && mp.every((p, i) => parts[i] === p);
+    });
+  }
+
+  /** The node at path, or undefined; symlinks followed. Errors other than ENOENT propagate. */
+  stat(path: string, cred: Cred, cwd = '/'): Node | undefined {
+    try {
+      return this.resolve(path, cred, true, cwd).node;
+    } catch (e) {
+      if (e instanceof FsError && (e.code === 'ENOENT' || e.code === 'ENOTDIR')) return undefined;
+      throw e;
+    }
+  }
+
+  lstat(path: string, cred: Cred, cwd = '/'): Node | undefined {
+    try {
+      return this.resolve(path, cred, false, cwd).node;
+    } catch (e) {
+      if (e instanceof FsError && (e.code === 'ENOENT' || e.code === 'ENOTDIR')) return undefined;
+      throw e;
+    }
+  }
+
+  readFile(path: string, cred: Cred, cwd = '/'): string {
+    const r = this.resolve(path, cred, true, cwd);
+    if (!r.node) throw new FsError('ENOENT', path);
+    if (r.node.k === 'd') throw new FsError('EISDIR', path);
+    if (r.node.k !== 'f') throw new FsError('ENOENT', path);
+    if (!canAccess(r.node, cred, 4)) throw new FsError('EACCES', path);
+    if (r.node.readAt) throw new FsError('EIO', path);
+    return r.node.data;
+  }
+
+  /** Names in a directory, sorted as `ls` (C locale) sorts them. */
+  list(path: string, cred: Cred, cwd = '/'): string[] {
+    const r = this.resolve(path, cred, true, cwd);
+    if (!r.node) throw new FsError('ENOENT', path);
+    if (r.node.k !== 'd') throw new FsError('ENOTDIR', path);
+    if (!canAccess(r.node, cred, 4)) throw new FsError('EACCES', path);
+    return [...r.node.kids.keys()].sort();
+  }
+
+  // ---- mutation (path copying) ----------------------------------------------------------------
+
+  private own<T extends Node>(n: T): T {
+    if (this.owned.has(n)) return n;
+    const c = (n.k === 'd' ? { ...n, kids: new Map(n.kids) } : { ...n }) as T;
+    this.owned.add(c);
+    return c;
+  }
+
+  /** A writable copy of the directory at `parts` (every directory above it copied as needed). */
+  private writableDir(parts: string[]): DirNode {
+    this.root = this.own(this.root);
+    let cur = this.root;
+    for (const name of parts) {
+      const next = cur.kids.get(name);
+      if (!next || next.k !== 'd') throw new FsError(next ? 'ENOTDIR' : 'ENOENT', joinPath(parts));
+      const mine = this.own(next);
+      cur.kids.set(name, mine);
+      cur = mine;
+    }
+    return cur;
+  }
+
+  private checkWritableParent(r: Resolved, cred: Cred): void {
+    if (this.isMounted(r.path)) throw new FsError('EACCES', r.path);
+    if (!canAccess(r.parent, cred, 2)) throw new FsError('EACCES', r.path);
+  }
+
+  /** Put `node` at the (already resolved) location. */
+  private put(r: Resolved, node: Node | null): void {
+    const d = this.writableDir(splitPath(r.parentPath));
+    if (node) {
+      this.owned.add(node);
+      d.kids.set(r.name, node);
+    } else d.kids.delete(r.name);
+    d.mtime = this.opts.now();
+    this.opts.onMutation?.(r.path);
+  }
+
+  /** open(O_CREAT|O_TRUNC) or O_APPEND; returns the canonical path written to. */
+  writeFile(path: string, data: string, cred: Cred, opts: { append?: boolean; mode?: number; cwd?: string; exclusive?: boolean } = {}): string {
+    const r = this.resolve(path, cred, true, opts.cwd ?? '/');
+    if (r.node?.k === 'd') throw new FsError('EISDIR', path);
+    if (r.node && opts.exclusive) throw new FsError('EEXIST', path);
+    if (r.node) {
+      if (!canAccess(r.node, cred, 2)) throw new FsError('EACCES', path);
+      if (this.isMounted(r.path)) throw new FsError('EACCES', path);
+    } else this.checkWritableParent(r, cred);
+    if (data.length > 0 && this.opts.diskFull?.()) {
+      // The file is created/truncated first, then the write fails: as a real full disk does.
+      if (!r.node || !opts.append) this.put(r, { k: 'f', data: '', mode: r.node?.mode ?? (opts.mode ?? 0o666) & ~0o022, uid: r.node?.uid ?? cred.uid, gid: r.node?.gid ?? cred.gids[0], mtime: this.opts.now() });
+      throw new FsError('ENOSPC', path);
+    }
+    const old = r.node as FileNode | undefined;
+    const next: FileNode = {
+      k: 'f',
+      data: opts.append && old ? old.data + data : data,
+      mode: old ? old.mode : (opts.mode ?? 0o666) & ~0o022,
+      uid: old ? old.uid : cred.uid,
+      gid: old ? old.gid : cred.gids[0],
+      mtime: this.opts.now(),
+    };
+    this.put(r, next);
+    return r.path;
+  }
+
+  mkdir(path: string, cred: Cred, mode = 0o755, cwd = '/'): void {
+    const r = this.resolve(path, cred, false, cwd);
+    if (r.node) throw new FsError('EEXIST', path);
+    this.checkWritableParent(r, cred);
+    this.put(r, { k: 'd', kids: new Map(), mode, uid: cred.uid, gid: cred.gids[0], mtime: this.opts.now() });
+  }
+
+  symlink(target: string, path: string, cred: Cred, cwd = '/'): void {
+    const r = this.resolve(path, cred, false, cwd);
+    if (r.node) throw new FsError('EEXIST', path);
+    this.checkWritableParent(r, cred);
+    this.put(r, { k: 'l', target, mode: 0o777, uid: cred.uid, gid: cred.gids[0], mtime: this.opts.now() });
+  }
+
+  /** unlink(2) or rmdir(2). */
+  remove(path: string, cred: Cred, cwd = '/', allowDir = false): void {
+    const r = this.resolve(path, cred, false, cwd);
+    if (!r.node) throw new FsError('ENOENT', path);
+    if (r.node.k === 'd') {
+      if (!allowDir) throw new FsError('EISDIR', path);
+      if (r.node.kids.size) throw new FsError('ENOTEMPTY', path);
+    }
+    this.checkWritableParent(r, cred);
+    this.put(r, null);
+  }
+
+  /** rename(2): replaces a file at the destination atomically. */
+  rename(from: string, to: string, cred: Cred, cwd = '/'): void {
+    const a = this.resolve(from, cred, false, cwd);
+    if (!a.node) throw new FsError('ENOENT', from);
+    let b = this.resolve(to, cred, false, cwd);
+    if (b.node?.k === 'd' && a.node.k !== 'd') {
+      b = this.resolve(`${b.path}/${a.name}`, cred, false, cwd);
+    }
+    if (b.node?.k === 'd' && a.node.k === 'd' && b.node.kids.size) throw new FsError('ENOTEMPTY', to);
+    this.checkWritableParent(a, cred);
+    this.checkWritableParent(b, cred);
+    const node = a.node;
+    this.put(a, null);
+    const b2 = this.resolve(b.path, cred, false, '/');
+    this.put(b2, { ...node });
+  }
+
+  /** Replace a node's metadata (chmod/chown/touch). */
+  setMeta(path: string, cred: Cred, change: Partial<Meta>, cwd = '/'): void {
+    const r = this.resolve(path, cred, true, cwd);
+    if (!r.node) throw new FsError('ENOENT', path);
+    if (this.isMounted(r.path)) throw new FsError('EPERM', path);
+    if (cred.uid !== 0 && (change.uid !== undefined || change.gid !== undefined)) throw new FsError('EPERM', path);
+    if (cred.uid !== 0 && r.node.uid !== cred.uid) throw new FsError('EPERM', path);
+    this.put(r, { ...r.node, ...change } as Node);
+  }
+
+  /** Put a prepared node (host model: package installs, service state). Bypasses permissions. */
+  install(path: string, node: Node | null): void {
+    const parts = splitPath(path);
+    for (let i = 1; i < parts.length; i++) {
+      const p = joinPath(parts.slice(0, i));
+      const r = this.resolve(p, ROOT, true);
+      if (!r.node) this.put(r, { k: 'd', kids: new Map(), mode: 0o755, uid: 0, gid: 0, mtime: this.opts.now() });
+    }
+    const r = this.resolve(path, ROOT, false);
+    if (!node && !r.node) return;
+    this.put(r, node);
+  }
+}
+
+/** Unix permission check: bit 4 read, 2 write, 1 execute/search. Root passes (but x needs some x bit). */
+export function canAccess(n: Node, cred: Cred, bit: 1 | 2 | 4): boolean {
+  if (cred.uid === 0) return bit !== 1 || n.k === 'd' || (n.mode & 0o111) !== 0;
+  if (n.rootOnly) return false;
+  if (n.k === 'l') return true;
+  const shift = n.uid === cred.uid ? 6 : cred.gids.includes(n.gid) ? 3 : 0;
+  return ((n.mode >> shift) & bit) !== 0;
+}
