@@ -105,7 +105,8 @@ async function applyRun(ctx: HostContext, args: RunArgs): Promise<Outcome> {
   if (un) return un;
   const result = registered(r);
   if (r.kind === 'exit' && (r.exitCode !== 0 || r.timedOut)) return { status: 'failed', msg: describeFailure(render(args.cmd).slice(0, 80), r), result };
-  return { status: 'changed', result };
+  // A command declared stateless changed nothing durable: report it as ok, like changed_when: false.
+  return { status: args.stateless ? 'ok' : 'changed', result };
 }
 
 async function rollbackRun(ctx: HostContext, inv: { cmd: Command; chdir?: string; env?: Record<string, string> }): Promise<Outcome> {
