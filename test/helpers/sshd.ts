@@ -245,21 +245,31 @@ export async function startSshd(o: SshdOptions = {}): Promise<Sshd> {
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
     await writeFile(cfgFile, configText(dir, port, o, extra));
-    let logText = '';
+    // Chunks kept as they come (a bench's sshd logs a lot: no re-scanning of the whole log).
+    const chunks: string[] = [];
+    let joined = '';
+    const logAll = () => {
+      if (chunks.length) {
+        joined += chunks.join('');
+        chunks.length = 0;
+      }
+      return joined;
+    };
     const child: ChildProcess = spawn(SSHD, ['-D', '-e', '-f', cfgFile], { stdio: ['ignore', 'ignore', 'pipe'] });
     child.stderr!.setEncoding('utf8');
     const listening = new Promise<boolean>((resolve) => {
+      let up = false;
       child.stderr!.on('data', (d: string) => {
-        logText += d;
-        if (logText.includes(`Server listening on 0.0.0.0 port ${port}`)) resolve(true);
+        chunks.push(d);
+        if (!up && logAll().includes(`Server listening on 0.0.0.0 port ${port}`)) resolve((up = true));
       });
       child.once('exit', () => resolve(false));
       child.once('error', () => resolve(false));
     });
     if (!(await listening)) {
-      if (attempt < 5 && /Address already in use|Bind to port/i.test(logText)) continue;
+      if (attempt < 5 && /Address already in use|Bind to port/i.test(logAll())) continue;
       await rm(dir, { recursive: true, force: true });
-      throw new Error(`sshd did not start:\n${logText}`);
+      throw new Error(`sshd did not start:\n${logAll()}`);
     }
     const pid = child.pid!;
     const onExit = () => signalTree(pid, 'SIGKILL');
@@ -287,8 +297,8 @@ export async function startSshd(o: SshdOptions = {}): Promise<Sshd> {
       passwordUser: PASSWORD_USER,
       password,
       ttyUser: TTY_USER,
-      log: () => logText,
-      connectionsTo: (address) => logText.split('\n').filter((l) => l.startsWith('Connection from ') && l.includes(` on ${address} port ${port} `)).length,
+      log: logAll,
+      connectionsTo: (address) => logAll().split('\n').filter((l) => l.startsWith('Connection from ') && l.includes(` on ${address} port ${port} `)).length,
       stop: () => finish('SIGTERM'),
       kill: () => finish('SIGKILL'),
       dropConnections: () => {

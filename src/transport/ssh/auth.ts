@@ -3,6 +3,7 @@
 // to ssh2 through an authHandler so that the `none` probe is never sent.
 import { readFile } from 'node:fs/promises';
 import ssh2, { type AnyAuthMethod, type AuthHandlerMiddleware, type ParsedKey } from 'ssh2';
+import { withFastSigner } from './ssh2-speedups.js';
 import type { Endpoint } from './target.js';
 
 export type KeyLoad = { key: ParsedKey; path: string } | { error: string; path: string; missing: boolean };
@@ -36,7 +37,7 @@ export class KeyCache {
     }
     const key = Array.isArray(parsed) ? parsed[0] : parsed;
     if (!key || !key.isPrivateKey()) return { path, missing: false, error: `${path} holds no private key` };
-    return { path, key };
+    return { path, key: withFastSigner(key) };
   }
 }
 

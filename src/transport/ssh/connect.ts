@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import ssh2, { type Client, type ConnectConfig } from 'ssh2';
 import { authHandlerFor, planAuth, type KeyCache } from './auth.js';
 import { checkHostKey, fingerprint, hostToken, keyTypeOf, knownKeyTypes, type KnownHostsFile } from './known-hosts.js';
+import { ignoreHostKeyAnnouncements } from './ssh2-speedups.js';
 import { endpointLabel, type Endpoint } from './target.js';
 
 export interface ConnectSettings {
@@ -175,6 +176,7 @@ export async function connectOnce(ep: Endpoint, s: ConnectSettings, dial: Dial, 
     if (prefer.length) config.algorithms = { serverHostKey: { prepend: prefer, append: [], remove: [] } as never };
     try {
       client.connect(config);
+      ignoreHostKeyAnnouncements(client);
     } catch (err) {
       settle(failure(`${label}: ${(err as Error).message}`, true));
     }

@@ -99,6 +99,44 @@ export function fingerprint(blob: Buffer): string {
 }
 
 /**
+ * Entries that can match a token: those naming it literally (found through an index, so a
+ * 3000-line known_hosts costs no scan per connection) plus hashed and wildcard ones (scanned).
+ */
+export class KnownHostsIndex {
+  private readonly literal = new Map<string, KnownHostEntry[]>();
+  private readonly scanned: KnownHostEntry[] = [];
+
+  constructor(readonly entries: readonly KnownHostEntry[]) {
+    for (const e of entries) {
+      const pats = e.patterns;
+      if (!pats || pats.some((p) => /[*?!]/.test(p))) {
+        this.scanned.push(e);
+        continue;
+      }
+      for (const p of new Set(pats.map((x) => x.toLowerCase()))) {
+        const list = this.literal.get(p) ?? [];
+        list.push(e);
+        this.literal.set(p, list);
+      }
+    }
+  }
+
+  candidates(token: string): KnownHostEntry[] {
+    const lit = this.literal.get(token.toLowerCase()) ?? [];
+    if (this.scanned.length === 0) return lit;
+    // Keep file order: the first matching line is the one reported.
+    return [...lit, ...this.scanned].sort((a, b) => a.line - b.line);
+  }
+}
+
+const indexes = new WeakMap<readonly KnownHostEntry[], KnownHostsIndex>();
+function indexOf(entries: readonly KnownHostEntry[]): KnownHostsIndex {
+  let idx = indexes.get(entries);
+  if (!idx) indexes.set(entries, (idx = new KnownHostsIndex(entries)));
+  return idx;
+}
+
+/**
  * Verdict for a key offered by address:port. A known key of the same type that differs is
  * `changed`; so is a host known only by keys of other types (we ask the server for known
  * types first, so a server offering none of them has changed its keys).
@@ -110,7 +148,7 @@ export function checkHostKey(entries: readonly KnownHostEntry[], address: string
   let match: number | undefined;
   let sameTypeDiffers: KnownHostEntry | undefined;
   let otherType: KnownHostEntry | undefined;
-  for (const e of entries) {
+  for (const e of indexOf(entries).candidates(token)) {
     if (e.marker === 'cert-authority') continue; // certificates are not supported: ignore CA lines
     if (!entryMatchesHost(e, token)) continue;
     if (e.marker === 'revoked') {
@@ -131,7 +169,7 @@ export function checkHostKey(entries: readonly KnownHostEntry[], address: string
 export function knownKeyTypes(entries: readonly KnownHostEntry[], address: string, port: number): string[] {
   const token = hostToken(address, port);
   const types = new Set<string>();
-  for (const e of entries) if (!e.marker && entryMatchesHost(e, token)) types.add(e.keyType);
+  for (const e of indexOf(entries).candidates(token)) if (!e.marker && entryMatchesHost(e, token)) types.add(e.keyType);
   return [...types];
 }
 
