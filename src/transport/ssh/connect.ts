@@ -114,12 +114,20 @@ export async function connectOnce(ep: Endpoint, s: ConnectSettings, dial: Dial, 
       resolve(v);
     };
 
+    const authNotes: string[] = [];
     client.on('error', (err: Error & { level?: string; code?: string }) => {
       lastError = err;
       if (settled) return;
       if (hostKeyProblem) return settle(failure(`${label}: ${hostKeyProblem}`, true));
-      if (err.level === 'client-authentication')
-        return settle(failure(`${label}: authentication failed (tried ${plan.described.join(', ') || 'nothing'})`, true));
+      // An unusable agent or a key that fails to sign: ssh2 goes on with the next method.
+      if (err.level === 'agent' || (err.level === 'client-authentication' && !/All configured authentication methods failed/.test(err.message))) {
+        authNotes.push(`${err.level === 'agent' ? 'agent' : 'key'}: ${err.message}`);
+        return;
+      }
+      if (err.level === 'client-authentication') {
+        const notes = authNotes.length ? `; ${authNotes.join('; ')}` : '';
+        return settle(failure(`${label}: authentication failed (tried ${plan.described.join(', ') || 'nothing'})${notes}`, true));
+      }
       if (err.level === 'client-timeout')
         return settle(failure(`${label}: timed out after ${s.connectTimeoutMs} ms during SSH handshake`, false));
       if (err.level === 'handshake' || err.level === 'protocol')

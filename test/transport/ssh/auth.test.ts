@@ -11,7 +11,7 @@ let sshd: Sshd;
 let kh: string;
 const scratch = mkdtempSync(join(tmpdir(), 'rmd-auth-'));
 // Each test uses its own 127.0.3.x alias, so sshd's log tells its connections apart.
-const A = { key: '127.0.3.1', agent: '127.0.3.2', wrong: '127.0.3.3', pass: '127.0.3.4', enc: '127.0.3.5', pw: '127.0.3.6', badpw: '127.0.3.7', none: '127.0.3.8' };
+const A = { deadAgent: '127.0.3.9', key: '127.0.3.1', agent: '127.0.3.2', wrong: '127.0.3.3', pass: '127.0.3.4', enc: '127.0.3.5', pw: '127.0.3.6', badpw: '127.0.3.7', none: '127.0.3.8' };
 
 test.before(async () => {
   sshd = await startSshd({ logLevel: 'DEBUG1' });
@@ -103,4 +103,13 @@ test.serial('a missing key named by the inventory is reported, not silently skip
   const r = await tr.exec(host(sshd, A.none, { privateKeyFile: join(scratch, 'nope') }), { cmd: { argv: ['true'] } });
   t.like(r, { kind: 'unreachable', permanent: true });
   t.regex(r.kind === 'unreachable' ? r.reason : '', /cannot read private key .*nope: ENOENT/);
+});
+
+test.serial('a dead agent socket is noted and the key is used instead', async (t) => {
+  const { t: tr } = transport(sshd, { knownHostsFile: kh, agentSocket: join(scratch, 'no-agent.sock') });
+  ok(t, await tr.exec(host(sshd, A.deadAgent), { cmd: { argv: ['true'] } }));
+  const none = await tr.exec(host(sshd, A.deadAgent, { name: 'agent-only', privateKeyFile: undefined }), { cmd: { argv: ['true'] } });
+  t.like(none, { kind: 'unreachable', permanent: true });
+  t.regex(none.kind === 'unreachable' ? none.reason : '', /authentication failed \(tried agent\); agent: Failed to connect to agent/);
+  await tr.closeAll();
 });
