@@ -180,7 +180,7 @@ function enumerateMatches(ctx: Ctx, word: string): string[] {
   for (const g of inv.groups.keys()) {
     if (re.test(g)) {
       groupMatched = true;
-      results.push(...d.groupHosts(g));
+      for (const h of d.groupHosts(g)) results.push(h); // no spread: 100k arguments overflow the stack
     }
   }
   if (!groupMatched || word[0] === '~' || /[.?*[]/.test(word)) {
@@ -204,25 +204,34 @@ function matchOnePattern(ctx: Ctx, pattern: string): string[] {
   return hit;
 }
 
-/** _evaluate_patterns over already split words. */
+/**
+ * _evaluate_patterns over already split words. Ansible appends duplicates and dedupes at the end
+ * (first occurrence wins); keeping a Set of what is in the list gives the same order in one pass.
+ */
 function evaluate(ctx: Ctx, words: string[]): string[] {
   const d = derive(ctx.inv);
   let hosts: string[] = [];
+  const inHosts = new Set<string>();
+  const add = (h: string) => {
+    if (inHosts.has(h)) return;
+    inHosts.add(h);
+    hosts.push(h);
+  };
   for (const p of orderPatterns(words)) {
     if (d.hostSet.has(p)) {
-      hosts.push(p);
+      add(p);
       continue;
     }
     const that = matchOnePattern(ctx, p);
     if (p[0] === '!') {
-      const s = new Set(that);
-      hosts = hosts.filter((h) => !s.has(h));
+      for (const h of that) inHosts.delete(h);
+      hosts = hosts.filter((h) => inHosts.has(h));
     } else if (p[0] === '&') {
-      const s = new Set(that);
-      hosts = hosts.filter((h) => s.has(h));
+      const keep = new Set(that);
+      hosts = hosts.filter((h) => keep.has(h));
+      for (const h of inHosts) if (!keep.has(h)) inHosts.delete(h);
     } else {
-      const existing = new Set(hosts);
-      for (const h of that) if (!existing.has(h)) hosts.push(h);
+      for (const h of that) add(h);
     }
   }
   return hosts;
@@ -242,13 +251,9 @@ function words(pattern: string, opts: PatternOptions): string[] {
     } catch (e) {
       throw new PatternError(`Unable to read limit file ${w.slice(1)}: ${(e as Error).message}`, w);
     }
-    out.push(...text.split('\n').map((l) => l.trim()));
+    for (const line of text.split('\n')) out.push(line.trim());
   }
   return out;
-}
-
-function dedupe(hosts: string[]): string[] {
-  return [...new Set(hosts)];
 }
 
 /**
@@ -259,7 +264,7 @@ function dedupe(hosts: string[]): string[] {
  */
 export function selectHosts(inv: Inventory, pattern: string, opts: PatternOptions): string[] {
   const ctx: Ctx = { inv, opts, cache: new Map() };
-  let hosts = dedupe(evaluate(ctx, words(pattern, opts)));
+  let hosts = evaluate(ctx, words(pattern, opts));
   if (opts.limit !== undefined) {
     const subset = new Set(evaluate(ctx, words(opts.limit, opts)));
     hosts = hosts.filter((h) => subset.has(h));

@@ -130,7 +130,7 @@ export function expandHostnameRange(line: string): string[] {
   }
   for (const r of seq) {
     const name = head + fill(r) + tail;
-    if (name.includes('[')) out.push(...expandHostnameRange(name));
+    if (name.includes('[')) for (const n of expandHostnameRange(name)) out.push(n);
     else out.push(name);
   }
   return out;
