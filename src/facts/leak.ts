@@ -63,22 +63,25 @@ function keysVsReloads(f: HostFacts, opts: LeakOptions): Omit<LeakDecision, 'und
   const K = k.keysInUse;
   const b = baselineRange(f.os, opts.baseline);
   const reloads = f.apache?.reloads;
-  if (K - b.hi >= FAR_ABOVE_BASELINE) {
-    const R = reloads && !isUnknown(reloads) ? reloads.count : null;
-    return { leaking: true, evidence: 'keys-vs-reloads', detail: `${K} keys in use, far above a fresh master's (${b.label})${R !== null ? ` after ${R} reloads` : ''}`, ratePerReload: R ? (K - (b.lo + b.hi) / 2) / R : null };
-  }
-  if (!reloads || isUnknown(reloads)) return `reloads survived unknown${reloads ? `: ${reloads.reason}` : ''}`;
-  const R = reloads.count;
+  const known = reloads && !isUnknown(reloads) ? reloads : null;
   const mid = (b.lo + b.hi) / 2;
-  const rate = R > 0 ? (K - mid) / R : null;
-  const atLeast = reloads.exact ? '' : 'at least ';
-  if (reloads.exact && R >= MIN_RELOADS && K - b.hi >= R / 2) {
-    return { leaking: true, evidence: 'keys-vs-reloads', detail: `${K} keys in use after ${R} reloads (${b.label}): +${rate!.toFixed(2)} per reload`, ratePerReload: rate };
+  if (known) {
+    const R = known.count;
+    const rate = R > 0 ? (K - mid) / R : null;
+    const atLeast = known.exact ? '' : 'at least ';
+    if (known.exact && R >= MIN_RELOADS && K - b.hi >= R / 2) {
+      return { leaking: true, evidence: 'keys-vs-reloads', detail: `${K} keys in use after ${R} reloads (${b.label}): +${rate!.toFixed(2)} per reload`, ratePerReload: rate };
+    }
+    if (R >= MIN_RELOADS && K - b.lo < R / 2) {
+      return { leaking: false, evidence: 'keys-vs-reloads', detail: `${K} keys in use after ${atLeast}${R} reloads (${b.label}): no growth per reload`, ratePerReload: rate !== null ? Math.max(0, rate) : null };
+    }
   }
-  if (R >= MIN_RELOADS && K - b.lo < R / 2) {
-    return { leaking: false, evidence: 'keys-vs-reloads', detail: `${K} keys in use after ${atLeast}${R} reloads (${b.label}): no growth per reload`, ratePerReload: rate !== null ? Math.max(0, rate) : null };
+  if (K - b.hi >= FAR_ABOVE_BASELINE) {
+    const R = known?.count ?? null;
+    return { leaking: true, evidence: 'keys-vs-reloads', detail: `${K} keys in use, far above a fresh master's (${b.label})${R !== null ? ` after ${known!.exact ? '' : 'at least '}${R} reloads` : ''}`, ratePerReload: R && known!.exact ? (K - mid) / R : null };
   }
-  return `${K} keys after ${atLeast}${R} reloads cannot tell (${b.label}, needs ≥ ${MIN_RELOADS} reloads and a clear gap)`;
+  if (!known) return `reloads survived unknown${reloads && isUnknown(reloads) ? `: ${reloads.reason}` : ''}`;
+  return `${K} keys after ${known.exact ? '' : 'at least '}${known.count} reloads cannot tell (${b.label}, needs ≥ ${MIN_RELOADS} reloads and a clear gap)`;
 }
 
 function libgompIdentity(f: HostFacts, opts: LeakOptions): Omit<LeakDecision, 'undecided'> | string {
