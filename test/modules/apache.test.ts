@@ -37,7 +37,7 @@ if (!installed || !isRoot) {
     t.is(r.verified?.status, 'ok', r.verified?.msg);
     const pid = await apache!.pid();
     t.truthy(pid);
-    t.is((r.outcome?.result as { pid_after: number }).pid_after, pid);
+    t.is((r.outcome?.result as { pid_after: number | null }).pid_after, pid);
     t.is((await planStep(serviceModule, ctx, svc('started'))).status, 'ok', 'already running: nothing to do');
     t.is((await fetch(apache!.healthUrl)).status, 200);
   });
