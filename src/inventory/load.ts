@@ -227,10 +227,11 @@ function toInventory(
     hostFiles.set(h.name, h.source);
   }
   const inv: Inventory = { hosts: hostsDefined, groups, ownVars, hostsDefined, varsLayers, sources, warnings, hostFiles };
-  // `hosts` in the order `ansible all --list-hosts` prints them.
-  const ordered = derive({ ...inv }).groupHosts('all');
+  // `hosts` in the order `ansible all --list-hosts` prints them. The derived facts do not depend
+  // on that order, so the cache computed here stays valid for the final value.
+  const ordered = derive(inv).groupHosts('all');
   const listed = new Set(ordered);
-  const rest = hostsDefined.filter((h) => !listed.has(h));
-  return { ...inv, hosts: [...ordered, ...rest] };
+  inv.hosts = [...ordered, ...hostsDefined.filter((h) => !listed.has(h))];
+  return inv;
 }
 

@@ -5,7 +5,7 @@
 import type { Problem } from '../source/types.js';
 import { InventoryModel, ModelError, pyTypeName } from './model.js';
 import { expandHostPattern, HostRangeError } from './ranges.js';
-import { jsonKey, problemAtPath, pyTruthy, toPlain, type LoadedYaml } from './yaml-load.js';
+import { duplicateKeyWarnings, jsonKey, problemAtPath, pyTruthy, toPlain, type LoadedYaml } from './yaml-load.js';
 
 export interface ParseOutcome {
   problems: Problem[];
@@ -22,7 +22,7 @@ export function yamlInventoryShapeError(value: unknown): string | null {
 
 export function parseYamlInventory(model: InventoryModel, loaded: LoadedYaml): ParseOutcome {
   const problems: Problem[] = [];
-  const warnings: Problem[] = [];
+  const warnings: Problem[] = duplicateKeyWarnings(loaded);
   const data = loaded.value;
   const shape = yamlInventoryShapeError(data);
   if (shape) {

@@ -11,6 +11,7 @@ import {
   isScalar,
   isSeq,
   parseDocument,
+  visit,
   type Node,
   type ScalarTag,
 } from 'yaml';
@@ -272,6 +273,30 @@ export function problemAtPath(
 ): Problem {
   const pos = posAt(loaded, path, which);
   return problemAt(loaded.file, loaded.text, pos.line, pos.col, message, extra);
+}
+
+/** Ansible warns about a key given twice in one mapping and keeps the last value; so do we. */
+export function duplicateKeyWarnings(loaded: LoadedYaml): Problem[] {
+  const warnings: Problem[] = [];
+  visit(loaded.doc, {
+    Map(_key, map) {
+      const seen = new Map<string, Node>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        const k = `${typeof pair.key.value}:${String(pair.key.value)}`;
+        if (String(pair.key.value) === '<<') continue;
+        const first = seen.get(k);
+        if (first) {
+          const at = posFromOffset(loaded, pair.key.range?.[0] ?? 0);
+          const was = posFromOffset(loaded, first.range?.[0] ?? 0);
+          warnings.push(
+            problemAt(loaded.file, loaded.text, at.line, at.col, `duplicate key '${String(pair.key.value)}' (first at line ${was.line}): the last one is used, as Ansible does`),
+          );
+        } else seen.set(k, pair.key);
+      }
+    },
+  });
+  return warnings;
 }
 
 /** Maps → plain objects with keys as Python's json.dumps writes them (1 → "1", True → "true"). */

@@ -6,7 +6,7 @@
 // are skipped with a notice, and fail when CI is set.
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +38,7 @@ const python = ansibleInventory ? (/^#!\s*(\S+)/.exec(readFileSync(ansibleInvent
 
 const home = mkdtempSync(path.join(os.tmpdir(), 'remediate-ansible-oracle-'));
 writeFileSync(path.join(home, 'ansible.cfg'), '');
+test.after.always(() => rmSync(home, { recursive: true, force: true }));
 const ansibleEnv: Record<string, string> = {
   ...(process.env as Record<string, string>),
   HOME: home,

@@ -1,6 +1,8 @@
 // Broken inventories must fail with every problem at file:line:col, the offending line and a
 // caret, and say what was expected. One row per file in test/fixtures/inventories/broken/.
 import test from 'ava';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadInventory } from '../../src/inventory/index.js';
@@ -89,4 +91,13 @@ test('a YAML inventory keeps going past keys Ansible skips, with positioned warn
     '48:7 skipping key (listy) in group (weird): it is not a mapping, it is a list',
   ]);
   t.true(inv.groups.has('weird'));
+});
+
+test('a key given twice in a YAML inventory: the last wins, with a warning at the second', async (t) => {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'remediate-dup-'));
+  writeFileSync(path.join(tmp, 'inv.yml'), 'web:\n  hosts:\n    w1: {a: 1}\n    w1: {a: 2}\n');
+  t.teardown(() => rmSync(tmp, { recursive: true, force: true }));
+  const inv = await loadInventory(['inv.yml'], { cwd: tmp, env: {} });
+  t.deepEqual(inv.ownVars.get('w1'), { a: 2 });
+  t.deepEqual(inv.warnings?.map((w) => [w.pos.line, w.pos.col, w.message]), [[4, 5, "duplicate key 'w1' (first at line 3): the last one is used, as Ansible does"]]);
 });

@@ -1,14 +1,18 @@
 // Sources: directories, host lists, scripts, path expansion, and the plugin order for files
 // without an extension. Built in a temp dir so each case shows the files it relies on.
 import test from 'ava';
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { hostVars, inventoryListJson, loadInventory, resolveSourcePath } from '../../src/inventory/index.js';
 import { InputError } from '../../src/source/errors.js';
 
+const made: string[] = [];
+test.after.always(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
 function tree(files: Record<string, string | { text: string; mode: number }>): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'remediate-inv-'));
+  made.push(dir);
   for (const [name, content] of Object.entries(files)) {
     const p = path.join(dir, name);
     mkdirSync(path.dirname(p), { recursive: true });
