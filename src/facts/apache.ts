@@ -88,6 +88,21 @@ for __l in $__lst; do
 done
 `;
 
+/**
+ * The error log $__el and its rotations, oldest first (by mtime), decompressed, filtered to the
+ * lines the parser reads: `logfile|path` then `log|line` records.
+ */
+export const ERROR_LOG_SH = sh`case $__el in
+  /*) ls -1tr -- "$__el" "$__el".* "$__el"-* 2>/dev/null | while IFS= read -r __f; do
+        if [ ! -r "$__f" ]; then rec logfile-unreadable "$__f"; continue; fi
+        rec logfile "$__f"
+        case $__f in
+          *.gz) gzip -dc -- "$__f";; *.bz2) bzip2 -dc -- "$__f";; *.xz) xz -dc -- "$__f";; *) cat -- "$__f";;
+        esac 2>/dev/null | awk '/AH00(171|493|297|173|494|298|163|169|170|491|492|295|296)|thread pool destructor/ { print "log|" $0 }'
+      done;;
+esac
+`;
+
 export const APACHE_PROBE = sh`${PRELUDE}${APACHE_MASTER}
 apache_master
 rec clock "$(date +%s)"
@@ -138,16 +153,7 @@ if [ -z "$__el" ]; then
   for __c in /var/log/apache2/error.log /var/log/httpd/error_log /usr/local/apache2/logs/error_log; do [ -e "$__c" ] && { __el=$__c; break; }; done
 fi
 rec errorlog "$__el"
-case $__el in
-  /*) ls -1tr -- "$__el" "$__el".* "$__el"-* 2>/dev/null | while IFS= read -r __f; do
-        if [ ! -r "$__f" ]; then rec logfile-unreadable "$__f"; continue; fi
-        rec logfile "$__f"
-        case $__f in
-          *.gz) gzip -dc -- "$__f";; *.bz2) bzip2 -dc -- "$__f";; *.xz) xz -dc -- "$__f";; *) cat -- "$__f";;
-        esac 2>/dev/null | awk '/AH00(171|493|297|173|494|298|163|169|170|491|492|295|296)|thread pool destructor/ { print "log|" $0 }'
-      done;;
-esac
-for __f in /etc/logrotate.d/apache2 /etc/logrotate.d/httpd /etc/logrotate.d/apache; do
+${ERROR_LOG_SH}for __f in /etc/logrotate.d/apache2 /etc/logrotate.d/httpd /etc/logrotate.d/apache; do
   [ -r "$__f" ] && { rec logrotate-file "$__f"; sed 's/^/logrotate|/' "$__f"; }
 done
 [ -r /etc/logrotate.conf ] && grep -E '^[[:space:]]*(hourly|daily|weekly|monthly|yearly)' /etc/logrotate.conf | sed 's/^/logrotate-global|/'

@@ -5,7 +5,8 @@ import { classifyGompFile, classifyPackageVersion, type GompVerdict } from './li
 import { parseDpkgQuery, parseRpmQuery } from './packages.js';
 import { Records } from './records.js';
 import { APACHE_MASTER, PRELUDE, sh } from './shell.js';
-import { unknown, type Fact, type Maybe, type ProbeOutput } from './types.js';
+import type { PhpExtensionFact } from './php-extension.js';
+import { isUnknown, unknown, type Fact, type Maybe, type ProbeOutput } from './types.js';
 
 export interface MappedGomp {
   path: string;
@@ -25,8 +26,9 @@ export interface MappedGomp {
 }
 
 export interface ImageMagickFact {
-  /** OpenMP in ImageMagick per `convert -version` (php's Imagick::getFeatures is in php_extension). */
+  /** OpenMP in ImageMagick: `convert -version` Features, else Imagick::getFeatures() (refine). */
   openmp: boolean | null;
+  openmpSource: 'convert' | 'imagick-features' | null;
   convertVersion: string | null;
   features: string[] | null;
   masterPid: number | null;
@@ -109,7 +111,7 @@ export function parseImageMagick(out: ProbeOutput): ImageMagickFact {
       };
     }
   }
-  return { openmp: cv.openmp, convertVersion: cv.version, features: cv.features, masterPid, magickCore, libgomp, libgompPackage };
+  return { openmp: cv.openmp, openmpSource: cv.openmp === null ? null : 'convert', convertVersion: cv.version, features: cv.features, masterPid, magickCore, libgomp, libgompPackage };
 }
 
 export const imagemagickFact: Fact<ImageMagickFact> = {
@@ -118,4 +120,11 @@ export const imagemagickFact: Fact<ImageMagickFact> = {
   needsBecome: true,
   probe: () => IMAGEMAGICK_PROBE,
   parse: (out) => parseImageMagick(out),
+  // No usable convert (php-imagick does not need it): take OpenMP from Imagick::getFeatures().
+  async refine(v, ctx) {
+    if (v.openmp !== null) return v;
+    const ext = (ctx.facts.php_extension as PhpExtensionFact | undefined)?.apache?.extension;
+    if (!ext || isUnknown(ext) || ext.openmp === null) return v;
+    return { ...v, openmp: ext.openmp, openmpSource: 'imagick-features' };
+  },
 };

@@ -1,8 +1,9 @@
 import test from 'ava';
-import { hasOpenMP, parseConvertVersion, parseImageMagick } from '../../src/facts/imagemagick.js';
+import { hasOpenMP, imagemagickFact, parseConvertVersion, parseImageMagick } from '../../src/facts/imagemagick.js';
+import { parsePhpExtension } from '../../src/facts/php-extension.js';
 import { classifyGccVersion, classifyGompFile, classifyPackageVersion, gccFromComments } from '../../src/facts/libgomp.js';
 import { isUnknown } from '../../src/facts/types.js';
-import { fixture, out, runSh } from './helpers.js';
+import { fixture, out, runSh, tagged } from './helpers.js';
 
 test('convert -version (captured): OpenMP(4.5) on Debian 12, bare OpenMP on Ubuntu 20.04', (t) => {
   t.deepEqual(parseConvertVersion(fixture('convert-version-debian12.txt')), { version: '6.9.11-60', features: ['Cipher', 'DPC', 'Modules', 'OpenMP(4.5)'], openmp: true });
@@ -21,6 +22,15 @@ test('our probe captured on Debian 12: the master maps the GCC 12 libgomp, same 
   t.is(f.libgomp.verdict.leaky, false);
   t.like(f.libgompPackage, { name: 'libgomp1', version: '12.2.0-14+deb12u1', verdict: { leaky: false } });
   t.is(f.openmp, null, 'convert on the build machine is a stand-in that fails: unknown, not false');
+});
+
+test('without convert, OpenMP comes from Imagick::getFeatures() of the Apache SAPI', async (t) => {
+  const f = parseImageMagick(out(fixture('probe-imagemagick-debian12.txt')));
+  const php = parsePhpExtension(out(fixture('probe-php_extension-debian12.txt')), 'imagick');
+  const r = await imagemagickFact.refine!(f, { vars: {}, run: async () => ({ kind: 'unreachable', reason: 'not used' }), facts: { php_extension: php } });
+  t.like(r, { openmp: true, openmpSource: 'imagick-features' });
+  const withConvert = parseImageMagick(out(tagged('convert', fixture('convert-version-ubuntu2004.txt').trimEnd()) + '\nconvert|@rc=0'));
+  t.like(withConvert, { openmp: true, openmpSource: 'convert', convertVersion: '6.9.10-23' });
 });
 
 const map = (range: string, off: string, path: string, deleted = false) => `map|${range} r--p ${off} fe:00 339585    ${path}${deleted ? ' (deleted)' : ''}`;

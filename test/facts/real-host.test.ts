@@ -85,6 +85,9 @@ if (!installed) {
       t.is(g2.sha256, sh(`sha256sum < ${gompPath}`).stdout.split(' ')[0]);
     }
 
+    t.true(v.imagemagick.openmp !== null, 'OpenMP known, from convert or from Imagick::getFeatures()');
+    if (ext.openmp !== null && v.imagemagick.openmpSource === 'imagick-features') t.is(v.imagemagick.openmp, ext.openmp);
+
     // pthread_keys: measured, equal to what gdb reads from __pthread_keys
     const k = v.pthread_keys;
     if (isUnknown(k)) return t.fail(k.reason);
