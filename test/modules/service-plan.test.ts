@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { actionScript, CTL_PRELUDE, localBaseUrl, parseControlProbe, type ApacheControl } from '../../src/modules/apache-ctl.js';
 import { forecast, humanDuration, judgeCanary, normalizeCanaryArgs, parseReload, planCanary, type CanaryData, type ReloadObservation } from '../../src/modules/canary-reload.js';
 import { parseLocateFor } from '../../src/modules/keys.js';
+import type { Planned } from '../../src/modules/types.js';
 import { judgeAction, normalizeServiceArgs, planService, splayMs, type ServiceData } from '../../src/modules/service.js';
 
 const debian: ApacheControl = {
@@ -20,7 +21,7 @@ const st = (c: Partial<ApacheControl> = {}, statusUrl: string | null = 'http://1
   return { ctl, statusUrl, generation: ctl.generation };
 };
 
-const plans: { name: string; args: Record<string, unknown>; state: ReturnType<typeof st>; status: string; summary: RegExp }[] = [
+const plans: { name: string; args: Record<string, unknown>; state: ReturnType<typeof st>; status: Planned['status']; summary: RegExp }[] = [
   { name: 'full restart, sysvinit', args: { state: 'restarted' }, state: st(), status: 'change', summary: /^full restart of apache2 \(master 1234 → new master\) via apache2ctl$/ },
   { name: 'full restart, systemd, staggered', args: { state: 'restarted', stagger: '10m' }, state: st({ systemd: true }), status: 'change', summary: /^full restart of apache2 \(master 1234 → new master\) via systemd, staggered within 600 s$/ },
   { name: 'graceful reload keeps the master', args: { state: 'reloaded' }, state: st(), status: 'change', summary: /^graceful reload of apache2 \(master 1234 keeps its PID; generation 3 → 4\) via apache2ctl$/ },
@@ -111,7 +112,7 @@ test('alive: a zombie apache2 (exited, not reaped yet) is dead, a running one al
 // ---------------------------------------------------------------- canary_reload
 
 const cst = (keys: number | string | null, c: Partial<ApacheControl> = {}) => ({ apache: st(c), keys: keys === null ? null : typeof keys === 'number' ? { keys, pid: 1234, how: 'read' } : { unknown: keys } });
-const cplans: [string, Record<string, unknown>, ReturnType<typeof cst>, string, RegExp][] = [
+const cplans: [string, Record<string, unknown>, ReturnType<typeof cst>, Planned['status'], RegExp][] = [
   ['default 50 reloads with keys', {}, cst(8), 'change', /^canary: 50 graceful reloads of apache2 \(master 1234, generation 3\); 8 keys in use; passes when they grow by at most 0$/],
   ['without root: generations', {}, cst('cannot read /proc/1234/maps as uid 1000 (keys need root: become)'), 'change', /keys not measured \(cannot read \/proc\/1234\/maps as uid 1000 \(keys need root: become\)\); judged by generation counters and the master staying alive$/],
   ['keys: measure, without root', { keys: 'measure' }, cst('no root'), 'fail', /keys in use cannot be measured: no root/],
