@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { groupsOf, hostConn, hostVars, loadInventory, selectHosts } from '../inventory/index.js';
+import { groupsOf, hostConn, hostMagicVars, hostVars, loadInventory, selectHosts } from '../inventory/index.js';
+import { PatternError } from '../inventory/patterns.js';
 import type { Inventory } from '../inventory/types.js';
 import type { InventoryView } from '../executor/run-playbook.js';
 import { InputError } from '../source/errors.js';
@@ -53,8 +54,15 @@ export async function loadInventoryView(opts: HostOptions, io: Io): Promise<{ in
     return v;
   };
   const view: InventoryView = {
-    select: (p) => selectHosts(inv, p, patternOpts),
-    hostVars: varsOf,
+    select: (p) => {
+      try {
+        return selectHosts(inv, p, patternOpts);
+      } catch (e) {
+        if (e instanceof PatternError) throw new InputError([{ pos: { file: 'host pattern', line: 1, col: 1 }, message: e.message, found: JSON.stringify(p) }]);
+        throw e;
+      }
+    },
+    hostVars: (h) => ({ ...hostMagicVars(inv, h), ...varsOf(h) }),
     groupsOf: (h) => groupsOf(inv, h),
     conn: (h, v) => {
       const c = hostConn(h, v);

@@ -61,6 +61,14 @@ function load(playbookPath: string, opts: PlaybookCommandOptions, io: Io, module
       const problems = playbook.plays.flatMap((p) => p.facts.filter((f) => !known.has(f)).map((f) => ({ pos: p.pos, message: `unknown fact '${f}' in play '${p.name}'`, expected: `one of ${[...known].join(', ')}`, found: `'${f}'` })));
       if (problems.length) throw new InputError(problems);
       const { view, limit } = await loadInventoryView(opts, io);
+      // Every play's host pattern is checked now, before any host is touched.
+      const patternProblems = playbook.plays.flatMap((p) => {
+        try { view.select(p.hosts); return []; } catch (e) {
+          if (e instanceof InputError) return e.problems.map((q) => ({ ...q, pos: p.pos, message: `play '${p.name}': hosts: ${q.message}` }));
+          throw e;
+        }
+      });
+      if (patternProblems.length) throw new InputError(patternProblems);
       const extraVars = parseExtraVars(opts.extraVars, io.cwd);
       return { playbook, view, limit, extraVars };
     } catch (e) {
