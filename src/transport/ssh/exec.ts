@@ -58,13 +58,46 @@ export function runExec(client: Client, spec: CommandSpec, opts: { pty: boolean;
       });
     };
 
+    let channel: ClientChannel | undefined;
+    const kill = (stream: ClientChannel) => {
+      sendSignal(stream, 'KILL');
+      try {
+        stream.close();
+      } catch {
+        // already closing
+      }
+    };
+    // The timeout runs from the request, so a server that never opens the channel cannot hang us.
+    if (spec.timeoutMs !== undefined && spec.timeoutMs > 0) {
+      timer = setTimeout(() => {
+        timedOut = true;
+        if (!channel) {
+          // No channel after timeoutMs: the connection is not answering; drop it.
+          opts.onStuck();
+          return finish(false);
+        }
+        kill(channel);
+        grace = setTimeout(() => {
+          // The server did not close the channel: give up on this connection (reopened later).
+          opts.onStuck();
+          finish(false);
+        }, KILL_GRACE_MS);
+      }, spec.timeoutMs);
+    }
+
     const onChannel = (e: Error | undefined, stream: ClientChannel) => {
-      if (e) {
-        const lost = opts.isLost() || /No response from server|Not connected/i.test(e.message);
-        resolve(lost ? { kind: 'lost', message: e.message, notStarted: true } : { kind: 'open-failed', message: e.message });
-        done = true;
+      if (done) {
+        if (!e) kill(stream); // opened after we gave up on it
         return;
       }
+      if (e) {
+        done = true;
+        clearTimeout(timer);
+        const lost = opts.isLost() || /No response from server|Not connected/i.test(e.message);
+        resolve(lost ? { kind: 'lost', message: e.message, notStarted: true } : { kind: 'open-failed', message: e.message });
+        return;
+      }
+      channel = stream;
       stream.on('data', (d: Buffer) => out.push(d));
       stream.stderr.on('data', (d: Buffer) => err.push(d));
       stream.on('error', () => undefined);
@@ -75,22 +108,6 @@ export function runExec(client: Client, spec: CommandSpec, opts: { pty: boolean;
         if (sig) signal = sig.startsWith('SIG') ? sig : `SIG${sig}`;
       });
       stream.on('close', () => finish(!gotExit && opts.isLost()));
-      if (spec.timeoutMs !== undefined && spec.timeoutMs > 0) {
-        timer = setTimeout(() => {
-          timedOut = true;
-          sendSignal(stream, 'KILL');
-          try {
-            stream.close();
-          } catch {
-            // already closing
-          }
-          grace = setTimeout(() => {
-            // The server did not close the channel: give up on this connection (reopened later).
-            opts.onStuck();
-            finish(false);
-          }, KILL_GRACE_MS);
-        }, spec.timeoutMs);
-      }
       // With a pty, EOF would hang up the terminal: write the input and leave it open.
       if (opts.pty) {
         if (input !== undefined) stream.write(input);
@@ -103,6 +120,8 @@ export function runExec(client: Client, spec: CommandSpec, opts: { pty: boolean;
       if (opts.pty) client.exec(line, { pty: PTY }, onChannel);
       else client.exec(line, onChannel);
     } catch (e) {
+      done = true;
+      clearTimeout(timer);
       resolve({ kind: 'lost', message: (e as Error).message, notStarted: true });
     }
   });

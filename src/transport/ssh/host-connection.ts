@@ -83,11 +83,13 @@ export class HostConnection {
     }
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
     this.permanentFailure = undefined;
+    // A connect still in flight would otherwise leave an open connection nobody closes.
+    if (this.connecting) await this.connecting;
     const live = this.live;
     this.live = undefined;
-    if (!live || live.closed) return Promise.resolve();
+    if (!live || live.closed) return;
     return new Promise((resolve) => {
       const t = setTimeout(() => {
         live.client.destroy();

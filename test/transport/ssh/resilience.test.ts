@@ -15,7 +15,7 @@ const POOLED = Array.from({ length: 15 }, (_, i) => `127.0.6.${i + 21}`);
 
 test.before(async () => {
   sshd = await startSshd();
-  kh = knownHosts(sshd, ['127.0.0.1', '127.0.6.101', ...TARGETS, ...POOLED]);
+  kh = knownHosts(sshd, ['127.0.0.1', '127.0.6.101', '127.0.6.102', ...TARGETS, ...POOLED]);
 });
 test.after.always(async () => sshd?.stop());
 
@@ -95,11 +95,13 @@ test('a silent server hits the connect timeout (handshake), retried', async (t) 
   t.true(Date.now() - started < 5000);
 });
 
-test('keepalive finds a dead peer: the running command ends as unreachable', async (t) => {
-  // A TCP relay that can go silent, like a peer that vanished without a FIN.
+/** A TCP relay to sshd that can go silent, like a peer that vanished without a FIN. */
+async function freezableRelay(target: string) {
   let frozen = false;
+  const sockets: Socket[] = [];
   const server = createServer((client) => {
-    const upstream = connect(sshd.port, '127.0.6.101');
+    const upstream = connect(sshd.port, target);
+    sockets.push(client, upstream);
     client.on('data', (d) => { if (!frozen) upstream.write(d); });
     upstream.on('data', (d) => { if (!frozen) client.write(d); });
     client.on('error', () => undefined);
@@ -108,21 +110,47 @@ test('keepalive finds a dead peer: the running command ends as unreachable', asy
     upstream.on('close', () => client.destroy());
   });
   const port = await listen(server);
-  const { t: tr } = transport(sshd, { knownHostsFile: kh });
   // The relay listens on 127.0.0.1:<port>; the key is checked under that name.
   const relayKh = knownHosts(sshd, []);
   writeFileSync(relayKh, `[127.0.0.1]:${port} ${sshd.hostKeyPub}\n`);
-  const h = host(sshd, '127.0.0.1', { port, keepaliveIntervalMs: 200, knownHostsFile: relayKh });
+  const close = () => {
+    for (const so of sockets) so.destroy();
+    server.close();
+  };
+  return { port, relayKh, freeze: () => { frozen = true; }, close };
+}
+
+test('keepalive finds a dead peer: the running command ends as unreachable', async (t) => {
+  const relay = await freezableRelay('127.0.6.101');
+  t.teardown(relay.close);
+  const { t: tr } = transport(sshd, { knownHostsFile: kh });
+  const h = host(sshd, '127.0.0.1', { port: relay.port, keepaliveIntervalMs: 200, knownHostsFile: relay.relayKh });
   ok(t, await tr.exec(h, { cmd: { argv: ['true'] } }));
   const running = tr.exec(h, { cmd: { argv: ['sleep', '20'] } });
   await new Promise((r) => setTimeout(r, 300));
-  frozen = true;
+  relay.freeze();
   const started = Date.now();
   const r = await running;
   t.like(r, { kind: 'unreachable' });
   t.true(Date.now() - started < 5000, `noticed after ${Date.now() - started} ms`);
   await tr.closeAll();
-  server.close();
+  relay.close();
+});
+
+test('a hung connection (no keepalive): a command timeout still returns, and the connection is dropped', async (t) => {
+  const relay = await freezableRelay('127.0.6.102');
+  t.teardown(relay.close);
+  const { t: tr } = transport(sshd, { knownHostsFile: kh, connectRetries: 0, connectTimeoutMs: 4000 });
+  const h = host(sshd, '127.0.0.1', { port: relay.port, keepaliveIntervalMs: 0, knownHostsFile: relay.relayKh });
+  ok(t, await tr.exec(h, { cmd: { argv: ['true'] } }));
+  relay.freeze();
+  const r = await tr.exec(h, { cmd: { argv: ['true'] }, timeoutMs: 500 });
+  t.like(r, { kind: 'exit', timedOut: true, exitCode: null });
+  // The next command needs a new connection; the frozen relay lets TCP in but no SSH through.
+  const next = await tr.exec(h, { cmd: { argv: ['true'] } });
+  t.regex(next.kind === 'unreachable' ? next.reason : '', /timed out after 4000 ms during SSH handshake/);
+  await tr.closeAll();
+  relay.close();
 });
 
 test('bastion: 15 hosts through ProxyJump share pooled jump connections of at most 4 tunnels', async (t) => {
