@@ -25,3 +25,6 @@ export type { OsFact } from './os.js';
 export type { PhpExtensionFact } from './php-extension.js';
 export type { ImageMagickFact } from './imagemagick.js';
 export { gatherFacts, type Gathered } from './gather.js';
+export { osFact, apacheFact, phpExtensionFact, imagemagickFact, pthreadKeysFact };
+export { extensionName } from './php-extension.js';
+export type { MeasuredKeys, EstimatedKeys } from './pthread-keys.js';

@@ -16,6 +16,8 @@ import type { PthreadKeys } from '../../src/facts/pthread-keys.js';
 import { assessRisk } from '../../src/facts/risk.js';
 import { isUnknown } from '../../src/facts/types.js';
 import { localRunner } from './helpers.js';
+import { createLocalTransport } from '../../src/transport/local.js';
+import type { ProbeRunner } from '../../src/facts/types.js';
 
 const APACHE = '/usr/sbin/apache2';
 const installed = existsSync(APACHE);
@@ -111,5 +113,21 @@ if (!installed) {
       t.is(risk.leak.leaking, false);
       t.is(risk.reloadsLeft, 1024 - k.keysInUse);
     }
+  });
+
+  test.serial("through the project's local transport (its sh -c quoting), the batch parses the same", async (t) => {
+    const tr = createLocalTransport({ env: process.env });
+    const host = { name: 'localhost', address: 'localhost', port: 22, connection: 'local' as const };
+    const run: ProbeRunner = async (script, opts) => {
+      const r = await tr.exec(host, { cmd: { script }, timeoutMs: opts?.timeoutMs ?? 120_000, maxOutputBytes: opts?.maxOutputBytes });
+      return r.kind === 'exit' ? { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode } : r;
+    };
+    const g = await gatherFacts(run, Object.values(FACTS), { vars: {} }, { become: false, cache: new Map() });
+    if (g.kind !== 'facts') return t.fail(g.reason);
+    const keys = g.values.pthread_keys as PthreadKeys;
+    if (isUnknown(keys)) return t.fail(keys.reason);
+    t.is(keys.kind, 'measured');
+    t.is((g.values.apache as ApacheFact).running, true);
+    t.deepEqual(Object.keys(g.raw), Object.keys(FACTS));
   });
 }
