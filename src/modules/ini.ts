@@ -96,6 +96,13 @@ function options(args: IniArgs): EditOptions {
 export function planIni(args: IniArgs, state: IniState): Planned<EditInverse> {
   const direct = planEdit(state.target, options(args), editor(args));
   if (state.target.link === undefined || !state.dropin || direct.status === 'ok') return direct;
+  // PHP reads a scan dir in name order and the last assignment wins: the drop-in must come later.
+  const dir = (f: string) => f.replace(/\/[^/]*$/, '');
+  const base = (f: string) => f.slice(dir(f).length + 1);
+  if (dir(args.sapi_dropin!) === dir(args.path) && base(args.sapi_dropin!) <= base(args.path)) {
+    const why = `${args.sapi_dropin} loads before ${args.path} (PHP reads conf.d in name order), so its value would be overridden; name it to sort later, e.g. ${suggestedDropin(args.path)}`;
+    return { status: 'fail', summary: why, reason: why, class: 'stateless' };
+  }
   const p = planEdit(state.dropin, { ...options(args), create: true }, editor(args));
   const why = `${args.path} is a symlink (→ ${state.target.link}) shared with other SAPIs`;
   return { ...p, summary: `${p.summary} (${why}; using the drop-in)`, reason: p.reason ?? why };

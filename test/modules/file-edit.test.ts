@@ -101,6 +101,14 @@ test('ini: sapi_dropin is created instead of touching the shared file; rollback 
   await t.throwsAsync(stat(dropin), { code: 'ENOENT' });
 });
 
+test('ini: a drop-in that would load before the shared file is refused', async (t) => {
+  const d = await tmp(t);
+  const { link, confd } = await debianPhpTree(d);
+  const p = await planStep(iniModule, ctx, { path: link, key: 'imagick.set_single_thread', value: '1', sapi_dropin: join(confd, '05-imagick-override.ini') });
+  t.is(p.status, 'fail');
+  t.regex(p.reason ?? '', /loads before .*20-imagick\.ini .*99-remediate-imagick\.ini/);
+});
+
 test('ini: a systemd drop-in in directories that do not exist yet; rollback removes file and directories', async (t) => {
   const d = await tmp(t);
   const f = join(d, 'etc/systemd/system/apache2.service.d/remediate.conf');
