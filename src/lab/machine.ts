@@ -67,6 +67,7 @@ export function coreBinaries(usrMerged: boolean, names: readonly string[] = Obje
 
 export interface MachineOptions {
   hostname: string;
+  kernel?: string;
   root: DirNode;
   users?: User[];
   groups?: Record<string, number>;
@@ -81,6 +82,7 @@ export interface MachineOptions {
 export class LabMachine implements Machine {
   fs: Fs;
   hostname: string;
+  kernel: string;
   budget = { steps: 0 };
   private readonly users: User[];
   private readonly groups: Record<string, number>;
@@ -92,6 +94,7 @@ export class LabMachine implements Machine {
 
   constructor(o: MachineOptions) {
     this.hostname = o.hostname;
+    this.kernel = o.kernel ?? '6.1.0-27-amd64';
     this.users = [...BASE_USERS, ...(o.users ?? [])];
     this.groups = { ...BASE_GROUPS, ...(o.groups ?? {}) };
     this.programs = { ...CORE_PROGRAMS, ...(o.programs ?? {}) };

@@ -14,7 +14,7 @@ export const CORE_PROGRAMS: Record<string, Program> = {
   wc: t.wc, tee: t.tee, base64: t.base64, sha256sum: t.sha256sum, md5sum: t.md5sum, sha1sum: t.sha1sum, od: t.od, dd: t.dd,
   gzip: t.gzipProgram('gzip'), gunzip: t.gzipProgram('gunzip'), zcat: t.gzipProgram('zcat'),
   awk, mawk: awk, gawk: awk,
-  date: s.date, id: s.id, whoami: s.whoami, hostname: s.hostname, sleep: s.sleep, getconf: s.getconf, env: s.env,
+  date: s.date, uname: s.uname, id: s.id, whoami: s.whoami, hostname: s.hostname, sleep: s.sleep, getconf: s.getconf, env: s.env,
   timeout: s.timeout, nohup: s.nohup, which: s.which, seq: s.seq, xargs: s.xargs, ps: s.ps, kill: s.killProgram, sudo: s.sudo,
   echo: s.echoProgram, printf: s.printfProgram, test: s.testProgram, '[': s.testProgram, true: s.trueProgram, false: s.falseProgram,
 };
@@ -28,7 +28,7 @@ export const CORE_PATHS: Record<string, string> = {
   wc: '/usr/bin/wc', tee: '/usr/bin/tee', base64: '/usr/bin/base64', sha256sum: '/usr/bin/sha256sum', md5sum: '/usr/bin/md5sum', sha1sum: '/usr/bin/sha1sum', od: '/usr/bin/od', dd: '/bin/dd',
   gzip: '/bin/gzip', gunzip: '/bin/gunzip', zcat: '/bin/zcat',
   awk: '/usr/bin/awk',
-  date: '/bin/date', id: '/usr/bin/id', whoami: '/usr/bin/whoami', hostname: '/bin/hostname', sleep: '/bin/sleep', getconf: '/usr/bin/getconf', env: '/usr/bin/env',
+  date: '/bin/date', uname: '/bin/uname', id: '/usr/bin/id', whoami: '/usr/bin/whoami', hostname: '/bin/hostname', sleep: '/bin/sleep', getconf: '/usr/bin/getconf', env: '/usr/bin/env',
   timeout: '/usr/bin/timeout', nohup: '/usr/bin/nohup', which: '/usr/bin/which', seq: '/usr/bin/seq', xargs: '/usr/bin/xargs', ps: '/bin/ps', kill: '/bin/kill', sudo: '/usr/bin/sudo',
   echo: '/bin/echo', printf: '/usr/bin/printf', test: '/usr/bin/test', '[': '/usr/bin/[', true: '/bin/true', false: '/bin/false',
 };

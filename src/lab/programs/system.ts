@@ -108,6 +108,22 @@ export const sleep: Program = (p) => {
   return 0; // simulated: the lab's time does not pass while commands run
 };
 
+export const uname: Program = (p) => {
+  const io = new Io(p, 'uname');
+  const flags = p.argv.slice(1).join('').replace(/-/g, '') || 's';
+  const rel = p.env.get('LAB_KERNEL') ?? p.m.kernel;
+  const all = flags.includes('a');
+  const parts: string[] = [];
+  if (all || flags.includes('s')) parts.push('Linux');
+  if (all || flags.includes('n')) parts.push(p.m.hostname);
+  if (all || flags.includes('r')) parts.push(rel);
+  if (all || flags.includes('v')) parts.push('#1 SMP');
+  if (all || flags.includes('m')) parts.push('x86_64');
+  if (all || flags.includes('o')) parts.push('GNU/Linux');
+  io.out(parts.join(' ') + '\n');
+  return 0;
+};
+
 export const getconf: Program = (p) => {
   const io = new Io(p, 'getconf');
   const v: Record<string, string> = { CLK_TCK: '100', PAGESIZE: '4096', PAGE_SIZE: '4096', _NPROCESSORS_ONLN: '2', LONG_BIT: '64' };

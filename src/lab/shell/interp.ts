@@ -477,7 +477,8 @@ export class Shell {
         case 'lit': out.push({ s: p.v, q: quoted, split: false }); break;
         case 'sq': out.push({ s: p.v, q: true, split: false }); break;
         case 'dq': {
-          out.push({ s: '', q: true, split: false });
+          // "" is an (empty) field; "$@" with no positional parameters is no field at all
+          if (!p.parts.some((x) => x.t === 'param' && x.name === '@' && !x.op && !x.length)) out.push({ s: '', q: true, split: false });
           this.expandParts(p.parts, true, out);
           break;
         }

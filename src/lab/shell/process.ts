@@ -30,6 +30,8 @@ export class Abort extends Error {}
 export interface Machine {
   fs: Fs;
   hostname: string;
+  /** uname -r */
+  kernel: string;
   /** Epoch seconds (the host's clock, skew included). */
   now(): number;
   /** The implementation behind a file's `prog` tag. */
