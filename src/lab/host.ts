@@ -99,6 +99,7 @@ function image(d: Distro, variant: string): DirNode {
   add('/root', dir({}, { mode: 0o700 }));
   add(`/home/${LAB_USER}`, dir({}, { uid: LAB_UID, gid: LAB_UID, mode: 0o755 }));
   add('/run/systemd/system', dir());
+  add('/var/log', dir({}, { mode: 0o755 }));
   add('/etc/os-release', d.usrMerged ? link('../usr/lib/os-release') : file(d.osRelease));
   if (d.usrMerged) add('/usr/lib/os-release', file(d.osRelease));
   add('/etc/hostname', file('localhost\n'));
