@@ -15,7 +15,7 @@ export type RawExec =
   | { kind: 'lost'; message: string; notStarted?: boolean };
 
 /** How long to wait for the channel to close after a timeout kill before giving up on it. */
-const KILL_GRACE_MS = 2000;
+const KILL_GRACE_MS = 5000;
 
 /** Terminal modes for a pty that neither echoes input (sudo's password) nor rewrites newlines. */
 const PTY: PseudoTtyOptions = { term: 'dumb', rows: 24, cols: 200, height: 0, width: 0, modes: { ECHO: 0, ONLCR: 0 } };
