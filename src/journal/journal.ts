@@ -391,6 +391,44 @@ export class Journal {
     });
   }
 
+  /** Check runs (command 'check'), newest first. */
+  checkRuns(opts: { limit?: number } = {}): RunSummary[] {
+    return this.guard(() =>
+      (this.db.prepare(`${SUMMARY_SELECT} WHERE r.command = 'check' ORDER BY r.started DESC, r.rowid DESC LIMIT ?`).all(opts.limit ?? -1) as RunRow[]).map(toSummary),
+    );
+  }
+
+  /**
+   * Host-level check results (assertion NULL: one per host and run, with keys in use and
+   * reloads left), newest first; optionally one run, one host, or since a time.
+   */
+  hostCheckResults(opts: { runId?: string; host?: string; since?: number; limit?: number } = {}): CheckRecord[] {
+    return this.guard(() => {
+      const conds = ['assertion IS NULL'];
+      const args: unknown[] = [];
+      if (opts.runId !== undefined) (conds.push('run_id = ?'), args.push(opts.runId));
+      if (opts.host !== undefined) (conds.push('host = ?'), args.push(opts.host));
+      if (opts.since !== undefined) (conds.push('at >= ?'), args.push(opts.since));
+      const rows = this.db
+        .prepare(`SELECT * FROM check_results WHERE ${conds.join(' AND ')} ORDER BY at DESC, id DESC LIMIT ?`)
+        .all(...args, opts.limit ?? -1) as CheckRow[];
+      return rows.map(toCheck);
+    });
+  }
+
+  /** Per check run (newest first), how many hosts ended in each check status. */
+  checkStatusByRun(opts: { limit?: number } = {}): { runId: string; started: number; counts: Record<string, number> }[] {
+    return this.guard(() => {
+      const runs = this.db.prepare(`SELECT id, started FROM runs WHERE command = 'check' ORDER BY started DESC, rowid DESC LIMIT ?`).all(opts.limit ?? -1) as { id: string; started: number }[];
+      const count = this.db.prepare('SELECT status, count(*) AS n FROM check_results WHERE run_id = ? AND assertion IS NULL GROUP BY status');
+      return runs.map((r) => ({
+        runId: r.id,
+        started: r.started,
+        counts: Object.fromEntries((count.all(r.id) as { status: string; n: number }[]).map((x) => [x.status, x.n])),
+      }));
+    });
+  }
+
   // ---- locks --------------------------------------------------------------------------------
 
   acquireHostLock(runId: string, host: string, owner: LockOwner): HostLockResult {
