@@ -71,7 +71,7 @@ export async function playHost(host: string, conn: HostConn, play: Play, baseSco
   const { emit } = deps;
   emit({ kind: 'host.start', host });
   try {
-    const scope: Scope = { ...baseScope };
+    const scope: Scope = { ...baseScope, is_canary: slot?.canary ?? false };
     if (play.facts.length > 0 && deps.gatherFacts) {
       const g = await deps.gatherFacts(hostContext(deps.transport, conn, undefined, play, deps), play.facts, scope);
       if (!g.ok) {
@@ -108,9 +108,22 @@ export async function playHost(host: string, conn: HostConn, play: Play, baseSco
       return undefined;
     };
     const stop = (await runList(play.tasks, false)) ?? (await runList(play.handlers, true));
-    const status = stop ? stop.status : changed ? 'changed' : 'ok';
-    emit({ kind: 'host.end', host, status: status as HostResult['status'], msg: stop?.msg });
-    return { host, status: status as HostResult['status'], msg: stop?.msg };
+    let status: HostResult['status'] = stop ? (stop.status as HostResult['status']) : changed ? 'changed' : 'ok';
+    let msg = stop?.msg;
+    // Canary gates: evaluated on the canary host's final scope (facts + registered results).
+    let gatesPassed: boolean | undefined;
+    if (slot?.canary && deps.mode === 'apply' && play.rollout.canary?.gates.length && !stop) {
+      gatesPassed = true;
+      for (const g of play.rollout.canary.gates) {
+        let ok = false;
+        let why: string | undefined;
+        try { ok = evaluateTaskConditions([g], scope, new Set()); } catch (e) { why = (e as Error).message; }
+        emit({ kind: 'host.check', host, id: `canary-gate: ${g.source}`, status: why ? 'error' : ok ? 'pass' : 'fail', msg: why });
+        if (!ok) { gatesPassed = false; status = 'failed'; msg = `canary gate failed: ${g.source}${why ? ` (${why})` : ''}`; break; }
+      }
+    }
+    emit({ kind: 'host.end', host, status, msg });
+    return { host, status, msg, gatesPassed };
   } finally {
     await deps.transport.close(conn).catch(() => undefined);
   }

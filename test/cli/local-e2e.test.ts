@@ -137,3 +137,35 @@ test('apply refuses irreversible steps up front unless --allow-irreversible', as
   t.is(ok.code, 0, ok.err);
   t.true(existsSync(marker));
 });
+
+test('canary: a failing gate on the canary host stops the rollout before any other host is touched', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'remediate-canary-'));
+  writeFileSync(path.join(dir, 'inv.ini'), ['[web]', ...[1, 2, 3].map((i) => `box${i} ansible_connection=local health=${i === 1 ? 'bad' : 'good'}`)].join('\n') + '\n');
+  const play = (gate: string) => `
+- hosts: web
+  rollout:
+    canary: { count: 1, gates: ["${gate}"] }
+    serial: ["100%"]
+  tasks:
+    - name: change
+      copy: { dest: "${dir}/{{ inventory_hostname }}.ini", content: "x = 1\\n" }
+    - name: measure
+      command: { argv: [printf, "%s", "{{ health }}"], stateless: true }
+      register: probe
+`;
+  writeFileSync(path.join(dir, 'bad.yml'), play("probe.stdout == 'good'"));
+  const r = await cli(['apply', 'bad.yml', '-i', 'inv.ini', '--yes', '--json'], { cwd: dir });
+  t.is(r.code & 2, 2, r.err);
+  const events = r.out.trim().split('\n').map((l) => JSON.parse(l));
+  t.deepEqual(events.filter((e) => e.kind === 'host.step' && e.task === 'change').map((e) => [e.host, e.status]), [['box1', 'changed']], 'only the canary ran');
+  t.deepEqual(events.filter((e) => e.kind === 'host.rollback').map((e) => [e.host, e.status]), [['box1', 'restored']], 'rollback: host undid the canary');
+  t.false(existsSync(path.join(dir, 'box1.ini')));
+  t.false(existsSync(path.join(dir, 'box2.ini')), 'no other host touched');
+  t.false(existsSync(path.join(dir, 'box3.ini')));
+  t.is(events.find((e) => e.kind === 'host.check').status, 'fail');
+
+  writeFileSync(path.join(dir, 'good.yml'), play("probe.rc == 0"));
+  const ok = await cli(['apply', 'good.yml', '-i', 'inv.ini', '--yes'], { cwd: dir });
+  t.is(ok.code, 0, ok.out + ok.err);
+  t.true(existsSync(path.join(dir, 'box3.ini')));
+});
