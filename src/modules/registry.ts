@@ -3,6 +3,11 @@ import { assertModule } from './assert.js';
 import { commandModule, shellModule } from './command.js';
 import { copyModule } from './copy.js';
 import { debugModule } from './debug.js';
+import { packageModule } from './package.js';
+import { iniModule } from './ini.js';
+import { lineinfileModule } from './lineinfile.js';
+import { serviceModule } from './service.js';
+import { canaryReloadModule } from './canary-reload.js';
 import type { Module } from './types.js';
 import type { Schema } from '../source/schema-types.js';
 
@@ -23,7 +28,7 @@ export function createRegistry(modules: readonly Module[]): ModuleRegistry {
   };
 }
 
-export const BUILTIN_MODULES: readonly Module[] = [commandModule, shellModule, copyModule, assertModule, debugModule];
+export const BUILTIN_MODULES: readonly Module[] = [commandModule, shellModule, copyModule, assertModule, debugModule, packageModule, iniModule, lineinfileModule, serviceModule, canaryReloadModule];
 
 export function defaultRegistry(): ModuleRegistry {
   return createRegistry(BUILTIN_MODULES);
