@@ -1,6 +1,6 @@
 // Wires the fact registry to the engine's FactGatherer seam: one batched probe per host over
 // the host's one connection; the ELF cache is shared by every host of the run.
-import { FACTS, gatherFacts } from '../facts/index.js';
+import { FACTS, gatherFacts, assessRisk, isUnknown, type HostFacts } from '../facts/index.js';
 import type { FactGatherer } from '../executor/play-host.js';
 
 export function knownFacts(): string[] {
@@ -23,6 +23,21 @@ export function gatherFactsWith(): FactGatherer {
       { cache },
     );
     if (g.kind === 'unreachable') return { ok: false, unreachable: true, msg: g.reason };
-    return { ok: true, facts: g.values };
+    return { ok: true, facts: withRisk(g.values, vars) };
   };
+}
+
+/**
+ * The derived facts `leak` and `risk` (decided from evidence, strongest first), added when the
+ * play gathered what they need. The horizon comes from the var `risk_horizon_days` (default 30);
+ * "now" is the host's own clock.
+ */
+export function withRisk(values: Record<string, unknown>, vars: Record<string, unknown>): Record<string, unknown> {
+  if (!('apache' in values) && !('pthread_keys' in values)) return values;
+  const os = values.os as { clockEpoch?: number } | undefined;
+  const apache = values.apache as { clockEpoch?: number } | undefined;
+  const hostNow = (!isUnknown(os) && os?.clockEpoch) || (!isUnknown(apache) && apache?.clockEpoch) || undefined;
+  const horizon = Number(vars.risk_horizon_days ?? 30);
+  const risk = assessRisk(values as HostFacts, { horizonDays: Number.isFinite(horizon) && horizon > 0 ? horizon : 30, nowEpoch: hostNow ?? Math.floor(Date.now() / 1000) });
+  return { ...values, risk, leak: risk.leak };
 }

@@ -39,6 +39,8 @@ export interface RunPlaybookInput {
   allowIrreversible?: boolean;
   doneTasks?(host: string): ReadonlySet<number>;
   onFacts?(host: string, facts: Record<string, unknown>): void;
+  /** Facts from an earlier detect pass (apply's plan preview), for canary `per:` keys. */
+  factsFor?(host: string): Record<string, unknown> | undefined;
   /** Per-host exclusive lock (journal); a refusal fails the host before anything runs. */
   lockHost?(host: string): { ok: true } | { ok: false; msg: string };
   unlockHost?(host: string): void;
@@ -115,6 +117,15 @@ export async function runPlaybook(input: RunPlaybookInput): Promise<PlayOutcome[
         templates: input.playbook.templates,
       }, slot);
     };
+    const canaryKeyOf = (h: string): string => {
+      try {
+        const facts = input.factsFor?.(h);
+        return JSON.stringify(evaluateExpr(play.rollout.canary!.per!, { ...hostScope(h, play, input.inventory, input.extraVars), ...(facts ? { facts } : {}) }) ?? null);
+      } catch (e) {
+        // A host whose key cannot be evaluated is its own variant: it will be a canary too.
+        return `unknown:${h}:${(e as Error).message}`;
+      }
+    };
     // plan and check touch nothing: no canary stage, no batches to stop, every host at once.
     const readOnly = input.command !== 'apply';
     const rollout = readOnly ? { ...play.rollout, canary: undefined, serial: [], maxFailPercentage: undefined, pause: undefined } : play.rollout;
@@ -123,7 +134,7 @@ export async function runPlaybook(input: RunPlaybookInput): Promise<PlayOutcome[
       rollout,
       forks: input.forks,
       groupsOf: (h) => input.inventory.groupsOf(h),
-      canaryKey: play.rollout.canary?.per ? (h) => String(evaluateExpr(play.rollout.canary!.per!, hostScope(h, play, input.inventory, input.extraVars))) : undefined,
+      canaryKey: play.rollout.canary?.per ? (h) => canaryKeyOf(h) : undefined,
       runHost: runOne,
       rollbackHost: readOnly ? undefined : input.rollbackHost,
       rollbackPolicy: readOnly ? 'none' : play.rollback,

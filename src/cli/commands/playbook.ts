@@ -149,6 +149,8 @@ export async function playbookCommand(command: 'apply' | 'plan' | 'check', playb
     seed: opts.seed,
     allowIrreversible: opts.allowIrreversible,
   };
+  // Facts seen by apply's preview: what canary `per:` keys (one host per distro, …) are read from.
+  const previewFacts = new Map<string, Record<string, unknown>>();
   try {
     if (command === 'apply') {
       // The plan first (read-only, same road): shown on a TTY, and irreversible steps refused
@@ -159,7 +161,7 @@ export async function playbookCommand(command: 'apply' | 'plan' | 'check', playb
         preview.emit(e);
         if (e.kind === 'host.plan' && e.status === 'change' && e.class === 'irreversible') irreversible.push(`${e.host}: ${e.task} (${e.reason ?? ''})`);
       };
-      await runPlaybook({ ...base, command: 'plan', runId: 'preview', emit: collect, doneTasks: opts.resume ? (h) => opts.resume!.done.get(h) ?? new Set() : undefined });
+      await runPlaybook({ ...base, command: 'plan', runId: 'preview', emit: collect, onFacts: loaded.playbook.plays.some((p) => p.rollout.canary?.per) ? (h, f) => previewFacts.set(h, f) : undefined, doneTasks: opts.resume ? (h) => opts.resume!.done.get(h) ?? new Set() : undefined });
       if (io.signal.aborted) return EXIT.ABORTED;
       if (!opts.json) io.out(preview.planText() + '\n');
       if (irreversible.length && !opts.allowIrreversible) {
@@ -201,6 +203,7 @@ export async function playbookCommand(command: 'apply' | 'plan' | 'check', playb
       runId,
       emit,
       doneTasks: opts.resume ? (h) => opts.resume!.done.get(h) ?? new Set() : undefined,
+      factsFor: (h) => previewFacts.get(h),
       recorder: journal ? journalRecorder(journal, runId, (h) => fingerprints.get(h) ?? factsFingerprint({})) : undefined,
       onFacts: journal
         ? (h, facts) => {
