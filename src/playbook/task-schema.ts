@@ -94,7 +94,7 @@ export function taskSchema(catalog: ModuleCatalog, keywords: Extract<Schema, { t
       }
       const { name: module, pair } = moduleKey;
       const schema = catalog.schemaOf(module)!;
-      const args = validate(pair.value ?? null, schema, ctx, { at: pair.key, label: `'${module}'` });
+      const args = validate(pair.value ?? null, schema, { ...ctx, templatedScalars: true }, { at: pair.key, label: `'${module}'` });
       problems.push(...args.problems);
       problems.push(...checkTemplatesIn(pair.value, ctx));
       problems.push(...conditionProblems(catalog, module, pair.value, ctx));

@@ -31,7 +31,7 @@ export class PlanSummary {
     const out: string[] = [];
     for (const g of this.groups()) {
       const who = g.hosts.length === 1 ? g.hosts[0] : `${g.hosts.length.toLocaleString('en-US')} hosts (${g.hosts.slice(0, 5).join(', ')}${g.hosts.length > 5 ? ', …' : ''})`;
-      const changes = g.lines.filter((l) => l.status !== 'ok').length;
+      const changes = g.lines.filter((l) => l.status === 'change' || l.status === 'fail' || l.status === 'unknown').length;
       out.push(`${who}: ${changes === 0 ? 'nothing to change' : `${changes} step(s) to act on`}`);
       for (const l of g.lines) {
         out.push(`  ${WORD[l.status] ?? l.status}: ${l.task}${l.reason ? ` — ${l.reason}` : ''}`);

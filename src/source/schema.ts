@@ -19,8 +19,13 @@ export interface ValidateOpts {
   label?: string;
 }
 
+const SCALAR_TYPES = new Set(['string', 'int', 'number', 'bool', 'count-or-percent', 'duration', 'oneOf']);
+
 export function validate(node: unknown, schema: Schema, ctx: SourceCtx, opts: ValidateOpts = {}): Validated {
   const n = resolveNode(node, ctx.doc);
+  if (ctx.templatedScalars && SCALAR_TYPES.has(schema.type) && isScalar(n) && typeof n.value === 'string' && n.value.includes('{{')) {
+    return { value: n.value, problems: [] };
+  }
   switch (schema.type) {
     case 'string':
       return validateString(n, schema, ctx, opts);

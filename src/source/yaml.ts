@@ -24,6 +24,11 @@ export interface SourceCtx {
   lineCounter: LineCounter;
   /** The parsed document (aliases resolve against it). */
   doc?: Document;
+  /**
+   * Module arguments: a `{{ … }}` string stands for any scalar (int, bool, duration, enum …);
+   * its value is known per host after rendering, and the module's normalize checks it then.
+   */
+  templatedScalars?: boolean;
 }
 
 export interface ParsedYaml {
