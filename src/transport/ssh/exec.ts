@@ -11,7 +11,7 @@ export type RawExec =
   | ExecResult
   /** The server refused the channel (e.g. MaxSessions reached). Nothing ran. */
   | { kind: 'open-failed'; message: string }
-  /** The connection went away before the command finished. */
+  /** The connection went away before the command finished. notStarted: nothing was sent. */
   | { kind: 'lost'; message: string; notStarted?: boolean };
 
 /** How long to wait for the channel to close after a timeout kill before giving up on it. */
@@ -93,8 +93,10 @@ export function runExec(client: Client, spec: CommandSpec, opts: { pty: boolean;
       if (e) {
         done = true;
         clearTimeout(timer);
+        // The request may have reached the server (which may have started the command) before
+        // the connection died, so this is never "not started": it must not be run again.
         const lost = opts.isLost() || /No response from server|Not connected/i.test(e.message);
-        resolve(lost ? { kind: 'lost', message: e.message, notStarted: true } : { kind: 'open-failed', message: e.message });
+        resolve(lost ? { kind: 'lost', message: `connection lost while starting the command (${e.message}); it may have run` } : { kind: 'open-failed', message: e.message });
         return;
       }
       channel = stream;
