@@ -55,33 +55,10 @@ export function inventoryListJson(inv: Inventory, hostsSelected?: readonly strin
   return sortKeysDeep(out) as Record<string, unknown>;
 }
 
-/** Python's repr() of a JSON-ish value (how Ansible prints vars in --graph --vars). */
-export function pyRepr(v: unknown): string {
-  if (v === null || v === undefined) return 'None';
-  if (v === true) return 'True';
-  if (v === false) return 'False';
-  if (typeof v === 'number') {
-    if (Number.isNaN(v)) return 'nan';
-    if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
-    return String(v);
-  }
-  if (typeof v === 'string') {
-    const q = v.includes("'") && !v.includes('"') ? '"' : "'";
-    let body = v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t');
-    if (q === "'") body = body.replace(/'/g, "\\'");
-    return q + body + q;
-  }
-  if (Array.isArray(v)) return `[${v.map(pyRepr).join(', ')}]`;
-  if (typeof v === 'object') {
-    return `{${Object.entries(v).map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`).join(', ')}}`;
-  }
-  return String(v);
-}
-
-/** Python's str(): strings as they are, everything else as repr(). */
-export function pyStr(v: unknown): string {
-  return typeof v === 'string' ? v : pyRepr(v);
-}
+// Python's repr()/str() (how Ansible prints vars in --graph --vars): one implementation, shared
+// with the expression language.
+import { pyRepr, pyStr } from '../playbook/py.js';
+export { pyRepr, pyStr };
 
 export interface GraphOptions {
   /** Show vars like `--graph --vars`. */
