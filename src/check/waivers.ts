@@ -68,20 +68,8 @@ const WAIVER: Schema = {
   fields: {
     hosts: { schema: globSchema('inventory host names'), required: true, doc: 'glob on inventory host names' },
     assertion: { schema: globSchema('an assertion id'), required: true, doc: "the compliance assertion's id, or a glob" },
-    justification: {
-      schema: {
-        type: 'custom',
-        expected: 'why this exception is accepted (a non-empty sentence)',
-        check(node, ctx, at, label) {
-          const r = validate(node, { type: 'string', nonEmpty: true }, ctx, { at, label });
-          if (r.problems.length === 0 && typeof r.value === 'string' && r.value.trim() === '') {
-            return { value: undefined, problems: [problemAt(ctx, node, `empty ${label}`, { expected: 'why this exception is accepted', found: 'only spaces' })] };
-          }
-          return r;
-        },
-      },
-      required: true,
-    },
+    // nonEmpty also refuses a justification of only spaces.
+    justification: { schema: { type: 'string', nonEmpty: true }, required: true, doc: 'why this exception is accepted' },
     expires: { schema: dateSchema, required: true },
     by: { schema: { type: 'string', nonEmpty: true } },
   },
