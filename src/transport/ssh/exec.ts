@@ -71,14 +71,10 @@ export function runExec(client: Client, spec: CommandSpec, opts: { pty: boolean;
     if (spec.timeoutMs !== undefined && spec.timeoutMs > 0) {
       timer = setTimeout(() => {
         timedOut = true;
-        if (!channel) {
-          // No channel after timeoutMs: the connection is not answering; drop it.
-          opts.onStuck();
-          return finish(false);
-        }
-        kill(channel);
+        // Without a channel yet, it is killed as soon as it opens (see onChannel).
+        if (channel) kill(channel);
         grace = setTimeout(() => {
-          // The server did not close the channel: give up on this connection (reopened later).
+          // No channel, or the server did not close it: give up on this connection (reopened later).
           opts.onStuck();
           finish(false);
         }, KILL_GRACE_MS);
@@ -93,6 +89,7 @@ export function runExec(client: Client, spec: CommandSpec, opts: { pty: boolean;
       if (e) {
         done = true;
         clearTimeout(timer);
+        clearTimeout(grace);
         // The request may have reached the server (which may have started the command) before
         // the connection died, so this is never "not started": it must not be run again.
         const lost = opts.isLost() || /No response from server|Not connected/i.test(e.message);
@@ -110,6 +107,7 @@ export function runExec(client: Client, spec: CommandSpec, opts: { pty: boolean;
         if (sig) signal = sig.startsWith('SIG') ? sig : `SIG${sig}`;
       });
       stream.on('close', () => finish(!gotExit && opts.isLost()));
+      if (timedOut) return kill(stream);
       // With a pty, EOF would hang up the terminal: write the input and leave it open.
       if (opts.pty) {
         if (input !== undefined) stream.write(input);
