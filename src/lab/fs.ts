@@ -51,17 +51,29 @@ export const ERRNO = {
 } as const;
 export type Errno = keyof typeof ERRNO;
 
-export class FsError extends Error {
+/**
+ * A failed file operation. Not constructed through Error (no stack trace captured): lookups fail
+ * by the thousand in a fact probe (`[ -x "$c" ]` over candidate paths), and stack capture was most
+ * of their cost. It still is an `instanceof Error` (its prototype chain says so).
+ */
+export class FsError {
+  readonly name = 'FsError';
+  readonly message: string;
   constructor(readonly code: Errno, readonly path: string) {
-    super(`${path}: ${ERRNO[code]}`);
+    this.message = `${path}: ${ERRNO[code]}`;
   }
   get text(): string {
     return ERRNO[this.code];
   }
 }
+Object.setPrototypeOf(FsError.prototype, Error.prototype);
 
-/** Synthetic subtrees (/proc): given the path below the mount, the node or undefined. */
-export type Mount = (rel: string[]) => Node | undefined;
+/**
+ * Synthetic subtrees (/proc, generated logs): given the path below the mount, the node or
+ * undefined. `full`: the caller lists the directory (fill `kids`); otherwise a directory's
+ * metadata is enough (walking through it, stat).
+ */
+export type Mount = (rel: string[], full: boolean) => Node | undefined;
 
 export interface Cred {
   uid: number;
@@ -90,14 +102,29 @@ export function joinPath(parts: readonly string[]): string {
   return '/' + parts.join('/');
 }
 
-export function normalize(path: string, cwd: string): string {
-  const abs = path.startsWith('/') ? path : `${cwd}/${path}`;
+/** Components of an absolute path, `.` and `..` resolved lexically. */
+function components(path: string, cwd: string): string[] {
   const out: string[] = [];
-  for (const p of splitPath(abs)) {
-    if (p === '..') out.pop();
-    else out.push(p);
-  }
-  return joinPath(out);
+  const add = (s: string) => {
+    let i = 0;
+    while (i < s.length) {
+      let j = s.indexOf('/', i);
+      if (j < 0) j = s.length;
+      if (j > i) {
+        const c = j - i === 1 && s[i] === '.' ? null : s.slice(i, j);
+        if (c === '..') out.pop();
+        else if (c !== null) out.push(c);
+      }
+      i = j + 1;
+    }
+  };
+  if (path[0] !== '/') add(cwd);
+  add(path);
+  return out;
+}
+
+export function normalize(path: string, cwd: string): string {
+  return '/' + components(path, cwd).join('/');
 }
 
 export interface Resolved {
@@ -107,6 +134,8 @@ export interface Resolved {
   parent: DirNode;
   parentPath: string;
   name: string;
+  /** Below a synthetic mount (read-only): the mount and the path under it, for listing. */
+  mount?: { fn: Mount; rel: string[] };
 }
 
 export interface FsOptions {
@@ -120,85 +149,106 @@ export interface FsOptions {
 
 export class Fs {
   private owned = new WeakSet<Node>();
+  private readonly mountAt: Map<string, Mount>;
+  /** Bumped on every change: caches over the tree (command lookup) key on it. */
+  gen = 0;
+  private memoGen = -1;
+  private memoMap = new Map<string, unknown>();
 
-  constructor(public root: DirNode, private readonly opts: FsOptions) {}
+  /** A value computed from the tree, kept until the tree changes (PATH lookups). */
+  memo<T>(key: string, compute: () => T): T {
+    if (this.memoGen !== this.gen) { this.memoMap.clear(); this.memoGen = this.gen; }
+    if (this.memoMap.has(key)) return this.memoMap.get(key) as T;
+    const v = compute();
+    if (this.memoMap.size > 5000) this.memoMap.clear();
+    this.memoMap.set(key, v);
+    return v;
+  }
+
+  constructor(public root: DirNode, private readonly opts: FsOptions) {
+    this.mountAt = new Map(Object.entries(opts.mounts ?? {}).map(([k, v]) => [normalize(k, '/'), v]));
+  }
 
   /** Walk to `path`. `follow`: resolve a symlink in the last component too. */
   resolve(path: string, cred: Cred, follow = true, cwd = '/'): Resolved {
-    let parts = splitPath(normalize(path, cwd));
-    let hops = 0;
-    for (;;) {
-      let cur: Node = this.root;
-      let curParts: string[] = [];
-      let restarted = false;
-      for (let i = 0; i < parts.length; i++) {
-        const name = parts[i];
-        if (cur.k !== 'd') throw new FsError('ENOTDIR', joinPath(curParts));
-        if (!canAccess(cur, cred, 1)) throw new FsError('EACCES', joinPath([...curParts, name]));
-        const parent: DirNode = cur;
-        const mount = this.opts.mounts?.[joinPath(curParts.concat(name))];
-        let next: Node | undefined = mount ? mount([]) : parent.kids.get(name);
-        if (!next && this.opts.mounts) {
-          const m = this.mountFor(curParts.concat(name));
-          if (m) next = m.fn(m.rel);
-        }
-        const last = i === parts.length - 1;
-        if (!next) {
-          if (last) return { node: undefined, path: joinPath(curParts.concat(name)), parent, parentPath: joinPath(curParts), name };
-          throw new FsError('ENOENT', joinPath(curParts.concat(name)));
-        }
-        if (next.k === 'l' && (!last || follow)) {
-          if (++hops > 40) throw new FsError('ELOOP', path);
-          const t = next.target;
-          const base = t.startsWith('/') ? [] : curParts;
-          parts = splitPath(normalize(t, joinPath(base))).concat(parts.slice(i + 1));
-          restarted = true;
-          break;
-        }
-        if (last) return { node: next, path: joinPath(curParts.concat(name)), parent, parentPath: joinPath(curParts), name };
-        cur = next;
-        curParts = curParts.concat(name);
-      }
-      if (!restarted) {
-        // the root itself
-        return { node: this.root, path: '/', parent: this.root, parentPath: '/', name: '' };
-      }
-    }
+    const r = this.lookup(path, cred, follow, cwd);
+    if (r instanceof FsError) throw r;
+    return r;
   }
 
-  private mountFor(parts: string[]): { fn: Mount; rel: string[] } | undefined {
-    for (const [at, fn] of Object.entries(this.opts.mounts ?? {})) {
-      const mp = splitPath(at);
-      if (parts.length > mp.length && mp.every((p, i) => parts[i] === p)) return { fn, rel: parts.slice(mp.length) };
+  /** resolve() without throwing: the error is returned. */
+  lookup(path: string, cred: Cred, follow = true, cwd = '/'): Resolved | FsError {
+    let parts = components(path, cwd);
+    let hops = 0;
+    const mounts = this.mountAt.size > 0;
+    restart: for (;;) {
+      let cur: Node = this.root;
+      let curPath = '/';
+      let mount: Mount | undefined;
+      let relStart = 0;
+      if (parts.length === 0) return { node: this.root, path: '/', parent: this.root, parentPath: '/', name: '' };
+      for (let i = 0; i < parts.length; i++) {
+        const name = parts[i];
+        const path2 = curPath === '/' ? '/' + name : curPath + '/' + name;
+        if (cur.k !== 'd') return new FsError('ENOTDIR', curPath);
+        if (!canAccess(cur, cred, 1)) return new FsError('EACCES', path2);
+        const parent: DirNode = cur;
+        let next: Node | undefined;
+        if (mount) next = mount(parts.slice(relStart, i + 1), false);
+        else if (mounts && this.mountAt.has(path2)) {
+          mount = this.mountAt.get(path2)!;
+          relStart = i + 1;
+          next = mount([], false);
+        } else next = parent.kids.get(name);
+        const last = i === parts.length - 1;
+        if (!next) {
+          if (last) return { node: undefined, path: path2, parent, parentPath: curPath, name, mount: mount ? { fn: mount, rel: parts.slice(relStart) } : undefined };
+          return new FsError('ENOENT', path2);
+        }
+        if (next.k === 'l' && (!last || follow)) {
+          if (++hops > 40) return new FsError('ELOOP', path);
+          const t = next.target;
+          parts = components(t, t[0] === '/' ? '/' : curPath).concat(parts.slice(i + 1));
+          continue restart;
+        }
+        if (last) return { node: next, path: path2, parent, parentPath: curPath, name, mount: mount ? { fn: mount, rel: parts.slice(relStart) } : undefined };
+        cur = next;
+        curPath = path2;
+      }
     }
-    return undefined;
   }
 
   isMounted(path: string): boolean {
     const parts = splitPath(path);
-    return Object.keys(this.opts.mounts ?? {}).some((at) => {
+    for (const at of this.mountAt.keys()) {
       const mp = splitPath(at);
-      return parts.length >= mp.length && mp.every((p, i) => parts[i] === p);
-    });
+      if (parts.length >= mp.length && mp.every((p, i) => parts[i] === p)) return true;
+    }
+    return false;
   }
 
   /** The node at path, or undefined; symlinks followed. Errors other than ENOENT propagate. */
   stat(path: string, cred: Cred, cwd = '/'): Node | undefined {
-    try {
-      return this.resolve(path, cred, true, cwd).node;
-    } catch (e) {
-      if (e instanceof FsError && (e.code === 'ENOENT' || e.code === 'ENOTDIR')) return undefined;
-      throw e;
-    }
+    return this.statOrErr(path, cred, true, cwd);
   }
 
   lstat(path: string, cred: Cred, cwd = '/'): Node | undefined {
-    try {
-      return this.resolve(path, cred, false, cwd).node;
-    } catch (e) {
-      if (e instanceof FsError && (e.code === 'ENOENT' || e.code === 'ENOTDIR')) return undefined;
-      throw e;
+    return this.statOrErr(path, cred, false, cwd);
+  }
+
+  private statOrErr(path: string, cred: Cred, follow: boolean, cwd: string): Node | undefined {
+    const r = this.lookup(path, cred, follow, cwd);
+    if (r instanceof FsError) {
+      if (r.code === 'ENOENT' || r.code === 'ENOTDIR') return undefined;
+      throw r;
     }
+    return r.node;
+  }
+
+  /** The node, or undefined for any error (tests such as `[ -r ]` only need yes or no). */
+  peek(path: string, cred: Cred, follow = true, cwd = '/'): Node | undefined {
+    const r = this.lookup(path, cred, follow, cwd);
+    return r instanceof FsError ? undefined : r.node;
   }
 
   readFile(path: string, cred: Cred, cwd = '/'): string {
@@ -217,7 +267,9 @@ export class Fs {
     if (!r.node) throw new FsError('ENOENT', path);
     if (r.node.k !== 'd') throw new FsError('ENOTDIR', path);
     if (!canAccess(r.node, cred, 4)) throw new FsError('EACCES', path);
-    return [...r.node.kids.keys()].sort();
+    const n = r.mount ? r.mount.fn(r.mount.rel, true) : r.node;
+    if (!n || n.k !== 'd') throw new FsError('ENOTDIR', path);
+    return [...n.kids.keys()].sort();
   }
 
   // ---- mutation (path copying) ----------------------------------------------------------------
@@ -244,7 +296,7 @@ export class Fs {
   }
 
   private checkWritableParent(r: Resolved, cred: Cred): void {
-    if (this.isMounted(r.path)) throw new FsError('EACCES', r.path);
+    if (r.mount) throw new FsError('EACCES', r.path);
     if (!canAccess(r.parent, cred, 2)) throw new FsError('EACCES', r.path);
   }
 
@@ -256,6 +308,7 @@ export class Fs {
       d.kids.set(r.name, node);
     } else d.kids.delete(r.name);
     d.mtime = this.opts.now();
+    this.gen++;
     this.opts.onMutation?.(r.path);
   }
 
@@ -266,7 +319,7 @@ export class Fs {
     if (r.node && opts.exclusive) throw new FsError('EEXIST', path);
     if (r.node) {
       if (!canAccess(r.node, cred, 2)) throw new FsError('EACCES', path);
-      if (this.isMounted(r.path)) throw new FsError('EACCES', path);
+      if (r.mount) throw new FsError('EACCES', path);
     } else this.checkWritableParent(r, cred);
     if (data.length > 0 && this.opts.diskFull?.()) {
       // The file is created/truncated first, then the write fails: as a real full disk does.
@@ -333,7 +386,7 @@ export class Fs {
   setMeta(path: string, cred: Cred, change: Partial<Meta>, cwd = '/'): void {
     const r = this.resolve(path, cred, true, cwd);
     if (!r.node) throw new FsError('ENOENT', path);
-    if (this.isMounted(r.path)) throw new FsError('EPERM', path);
+    if (r.mount) throw new FsError('EPERM', path);
     if (cred.uid !== 0 && (change.uid !== undefined || change.gid !== undefined)) throw new FsError('EPERM', path);
     if (cred.uid !== 0 && r.node.uid !== cred.uid) throw new FsError('EPERM', path);
     this.put(r, { ...r.node, ...change } as Node);

@@ -326,7 +326,7 @@ export class Host {
       fsOptions: {
         onMutation: () => { this.mutations++; },
         diskFull: s.faults.diskFull ? () => true : undefined,
-        mounts: { '/proc': (rel) => this.proc(rel), [this.d.family === 'rhel' ? '/var/log/httpd' : '/var/log/apache2']: (rel) => this.logs(rel) },
+        mounts: { '/proc': (rel, full) => this.proc(rel, full), [this.d.family === 'rhel' ? '/var/log/httpd' : '/var/log/apache2']: (rel, full) => this.logs(rel, full) },
       },
     });
     this.m = m;
@@ -381,7 +381,8 @@ export class Host {
     return Math.min(this.master.start, this.now() - 86400) - 120;
   }
 
-  private proc(rel: string[]): Node | undefined {
+  private proc(rel: string[], full: boolean): Node | undefined {
+    if (rel.length === 0 && !full) return dir({}, { mode: 0o555 });
     const procs = this.procs();
     const now = this.now();
     if (rel.length === 0) {
@@ -410,7 +411,7 @@ export class Host {
     };
     if (rel.length === 1) {
       const kids: Record<string, Node> = {};
-      for (const k of Object.keys(entries)) kids[k] = entries[k]();
+      if (full) for (const k of Object.keys(entries)) kids[k] = entries[k]();
       return dir(kids, { mode: 0o555, uid: p.uid });
     }
     const e = entries[rel[1]];
@@ -491,38 +492,65 @@ export class Host {
     return this.events.filter((e) => e.t >= from && e.t < to).map((e) => logLines(e, this.d.apacheVersion, this.binaryPath, this.d.logTid)).join('');
   }
 
-  private logs(rel: string[]): Node | undefined {
+  /** The log directory's files, generated from the events; rebuilt when events or the day change. */
+  private logCache: { key: string; names: string[]; make: Map<string, () => Node>; made: Map<string, Node> } | null = null;
+
+  private logFiles(): NonNullable<Host['logCache']> {
     const now = this.now();
     const last = this.lastRotation(now);
+    const ev = this.events;
+    const key = `${last}|${ev.length}|${ev[0]?.t}|${ev[ev.length - 1]?.t}`;
+    if (this.logCache?.key === key) return this.logCache;
     const meta = { uid: 0, gid: this.d.family === 'rhel' ? 0 : 4, mode: this.d.family === 'rhel' ? 0o644 : 0o640 };
-    const files: Record<string, () => Node> = {};
+    const make = new Map<string, () => Node>();
+    // the live log was last written by its newest event, or created by the rotation
+    const liveMtime = Math.max(last, ...ev.filter((e) => e.t >= last).map((e) => Math.floor(e.t)));
+    // level 1: a real gzip stream at a fraction of the default level's cost (thousands of hosts)
+    const gz = (s: string) => gzipSync(Buffer.from(s, 'latin1'), { level: 1, memLevel: 1 }).toString('latin1');
     if (this.d.family === 'debian') {
-      files['error.log'] = () => file(this.logText(last, Infinity), { ...meta, mtime: now });
-      files['access.log'] = () => file('', { ...meta, mtime: now });
+      make.set('error.log', () => file(this.logText(last, Infinity), { ...meta, mtime: liveMtime }));
+      make.set('access.log', () => file('', { ...meta, mtime: liveMtime }));
       for (let k = 1; k <= 14; k++) {
         const from = last - k * 86400;
         const to = last - (k - 1) * 86400;
-        if (from < this.events[0]?.t - 86400 && k > 1) break;
-        if (k === 1) files['error.log.1'] = () => file(this.logText(from, to), { ...meta, mtime: to });
-        else files[`error.log.${k}.gz`] = () => file(gzipSync(Buffer.from(this.logText(from, to), 'latin1')).toString('latin1'), { ...meta, mtime: to });
+        if (from < ev[0]?.t - 86400 && k > 1) break;
+        if (k === 1) make.set('error.log.1', () => file(this.logText(from, to), { ...meta, mtime: to }));
+        else make.set(`error.log.${k}.gz`, () => file(gz(this.logText(from, to)), { ...meta, mtime: to }));
       }
     } else {
-      files.error_log = () => file(this.logText(last, Infinity), { ...meta, mtime: now });
-      files.access_log = () => file('', { ...meta, mtime: now });
+      make.set('error_log', () => file(this.logText(last, Infinity), { ...meta, mtime: liveMtime }));
+      make.set('access_log', () => file('', { ...meta, mtime: liveMtime }));
       for (let k = 1; k <= 4; k++) {
         const to = last - (k - 1) * 7 * 86400;
         const from = to - 7 * 86400;
         const stamp = new Date(to * 1000).toISOString().slice(0, 10).replace(/-/g, '');
-        files[`error_log-${stamp}`] = () => file(this.logText(from, to), { ...meta, mtime: to });
+        make.set(`error_log-${stamp}`, () => file(this.logText(from, to), { ...meta, mtime: to }));
       }
     }
+    this.logCache = { key, names: [...make.keys()], make, made: new Map() };
+    return this.logCache;
+  }
+
+  private logs(rel: string[], full: boolean): Node | undefined {
     const dmeta = { uid: 0, gid: this.d.family === 'rhel' ? 0 : 4, mode: this.d.family === 'rhel' ? 0o700 : 0o750 };
+    if (rel.length === 0 && !full) return dir({}, dmeta);
+    const c = this.logFiles();
+    const node = (name: string): Node | undefined => {
+      let n = c.made.get(name);
+      if (!n) {
+        const f = c.make.get(name);
+        if (!f) return undefined;
+        n = f();
+        c.made.set(name, n);
+      }
+      return n;
+    };
     if (rel.length === 0) {
       const kids: Record<string, Node> = {};
-      for (const k of Object.keys(files)) kids[k] = files[k]();
+      for (const k of c.names) kids[k] = node(k)!;
       return dir(kids, dmeta);
     }
-    return rel.length === 1 ? files[rel[0]]?.() : undefined;
+    return rel.length === 1 ? node(rel[0]) : undefined;
   }
 
   // ---- service actions -----------------------------------------------------------------------

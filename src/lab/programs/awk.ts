@@ -48,6 +48,8 @@ type Tok = { t: string; v?: string | number; line: number };
 const KEYWORDS = new Set(['BEGIN', 'END', 'function', 'func', 'if', 'else', 'while', 'for', 'do', 'break', 'continue', 'next', 'exit', 'return', 'delete', 'in', 'getline', 'print', 'printf']);
 const BUILTIN_FUNCS = new Set(['length', 'substr', 'index', 'split', 'sub', 'gsub', 'match', 'sprintf', 'tolower', 'toupper', 'int', 'sqrt', 'exp', 'log', 'sin', 'cos', 'atan2', 'rand', 'srand', 'system', 'close']);
 const PUNCT = ['+=', '-=', '*=', '/=', '%=', '^=', '==', '<=', '>=', '!=', '++', '--', '&&', '||', '!~', '>>', '{', '}', '(', ')', '[', ']', ';', ',', '+', '-', '*', '/', '%', '^', '!', '>', '<', '|', '?', ':', '~', '$', '='];
+/** Escape sequences awk resolves inside a regex literal (POSIX awk, Lexical Conventions). */
+const REGEX_ESC: Record<string, string> = { t: '\t', n: '\n', r: '\r', f: '\f', v: '\v', a: '\x07', '"': '"' };
 
 class AwkError extends Error {}
 
@@ -91,6 +93,8 @@ function lex(src: string): Tok[] {
       let inBr = false;
       while (i < src.length && (src[i] !== '/' || inBr)) {
         if (src[i] === '\\' && src[i + 1] === '/') { s += '/'; i += 2; continue; }
+        // awk turns escape sequences into characters before the regex sees them, brackets included
+        if (src[i] === '\\' && REGEX_ESC[src[i + 1]] !== undefined) { s += REGEX_ESC[src[i + 1]]; i += 2; continue; }
         if (src[i] === '\\') { s += src[i] + src[i + 1]; i += 2; continue; }
         if (src[i] === '[') inBr = true;
         else if (src[i] === ']' && inBr && s[s.length - 1] !== '[' && !/\[\^$/.test(s)) inBr = false;
@@ -434,6 +438,26 @@ class BreakSig {}
 class ContSig {}
 class RetSig { constructor(readonly v: Val) {} }
 
+const parsedPrograms = new Map<string, { items: Item[]; funcs: Map<string, Func> } | AwkError | RegexError>();
+
+/** A program's syntax tree (read-only while it runs), parsed once per text: probes repeat on every host. */
+function parseAwk(src: string): { items: Item[]; funcs: Map<string, Func> } | AwkError | RegexError {
+  let r = parsedPrograms.get(src);
+  if (!r) {
+    try {
+      const parser = new AwkParser(lex(src));
+      const items = parser.program();
+      r = { items, funcs: parser.funcs };
+    } catch (e) {
+      if (!(e instanceof AwkError || e instanceof RegexError)) throw e;
+      r = e;
+    }
+    if (parsedPrograms.size > 2000) parsedPrograms.clear();
+    parsedPrograms.set(src, r);
+  }
+  return r;
+}
+
 export const awk: Program = (p) => {
   const io = new Io(p, 'awk');
   const args = p.argv.slice(1);
@@ -459,16 +483,9 @@ export const awk: Program = (p) => {
     src = args[i++];
   }
   const operands = args.slice(i);
-  let items: Item[];
-  let funcs: Map<string, Func>;
-  try {
-    const parser = new AwkParser(lex(src));
-    items = parser.program();
-    funcs = parser.funcs;
-  } catch (e) {
-    if (e instanceof AwkError || e instanceof RegexError) { io.err(`awk: ${e.message}\n`); return 2; }
-    throw e;
-  }
+  const parsed = parseAwk(src);
+  if (parsed instanceof Error) { io.err(`awk: ${parsed.message}\n`); return 2; }
+  const { items, funcs } = parsed;
   const unescape = (s: string) => s.replace(/\\(n|t|\\|")/g, (_, c: string) => ({ n: '\n', t: '\t', '\\': '\\', '"': '"' } as Record<string, string>)[c]);
   const globals = new Map<string, Val>([['FS', fs === null ? ' ' : fs === 't' ? '\t' : unescape(fs)], ['OFS', ' '], ['ORS', '\n'], ['NR', 0], ['NF', 0], ['FNR', 0], ['SUBSEP', '\x1c'], ['RSTART', 0], ['RLENGTH', -1], ['FILENAME', ''], ['OFMT', '%.6g'], ['CONVFMT', '%.6g'], ['RS', '\n']]);
   for (const [k, v] of assigns) globals.set(k, strnum(unescape(v)));

@@ -196,6 +196,8 @@ interface SedCmd {
   neg: boolean;
   c: string;
   re?: RegExp;
+  /** The same expression without the g flag: the first match only (the common `s/x/y/`). */
+  re1?: RegExp;
   repl?: string;
   global?: boolean;
   nth?: number;
@@ -205,6 +207,25 @@ interface SedCmd {
 }
 
 class SedError extends Error {}
+
+const parsedScripts = new Map<string, SedCmd[] | Error>();
+
+/** Parsed once per script text (range state lives outside the commands, in each run). */
+function parseSedCached(script: string, ext: boolean): SedCmd[] {
+  const key = (ext ? 'E' : 'B') + script;
+  let r = parsedScripts.get(key);
+  if (!r) {
+    try {
+      r = parseSed(script, ext);
+    } catch (e) {
+      r = e as Error;
+    }
+    if (parsedScripts.size > 2000) parsedScripts.clear();
+    parsedScripts.set(key, r);
+  }
+  if (r instanceof Error) throw r;
+  return r;
+}
 
 function parseSed(script: string, ext: boolean): SedCmd[] {
   let i = 0;
@@ -262,6 +283,7 @@ function parseSed(script: string, ext: boolean): SedCmd[] {
           let flags = '';
           while (i < s.length && /[gpiI0-9]/.test(s[i])) flags += s[i++];
           cmd.re = regex(re, /[iI]/.test(flags) ? 'gi' : 'g');
+          cmd.re1 = regex(re, /[iI]/.test(flags) ? 'i' : '');
           cmd.repl = repl;
           cmd.global = flags.includes('g');
           cmd.print = flags.includes('p');
@@ -292,6 +314,7 @@ function parseSed(script: string, ext: boolean): SedCmd[] {
 }
 
 function sedReplace(repl: string, m: RegExpExecArray | RegExpMatchArray): string {
+  if (!repl.includes('\\') && !repl.includes('&')) return repl;
   let out = '';
   for (let i = 0; i < repl.length; i++) {
     const c = repl[i];
@@ -321,7 +344,7 @@ export const sed: Program = (p) => {
   }
   let prog: SedCmd[];
   try {
-    prog = parseSed(scripts.join('\n'), ext);
+    prog = parseSedCached(scripts.join('\n'), ext);
   } catch (e) {
     io.err(`sed: ${(e as Error).message}\n`);
     return 1;
@@ -360,6 +383,14 @@ export const sed: Program = (p) => {
           if (!selected(c)) continue;
           switch (c.c) {
             case 's': {
+              if (!c.global && c.nth === 1) {
+                const m = c.re1!.exec(ps);
+                if (m) {
+                  ps = ps.slice(0, m.index) + sedReplace(c.repl!, m) + ps.slice(m.index + m[0].length);
+                  if (c.print) out += ps + '\n';
+                }
+                break;
+              }
               let k = 0;
               let changed = false;
               const res = ps.replace(c.re!, (...args) => {

@@ -13,6 +13,8 @@ export type ParamOp = '-' | ':-' | '=' | ':=' | '?' | ':?' | '+' | ':+' | '%' | 
 
 export interface Word {
   parts: Part[];
+  /** Set by the interpreter: the word's text when it has nothing to expand (null: it has). */
+  plain?: string | null;
 }
 
 export interface Redir {

@@ -60,7 +60,7 @@ export const BUILTINS: Record<string, Builtin> = {
       n = undefined;
     }
     if (!n || n.k !== 'd') { err(sh, 'cd', `can't cd to ${target}`); return 2; }
-    sh.vars.set('OLDPWD', sh.cwd);
+    sh.wvars().set('OLDPWD', sh.cwd);
     sh.setVar('PWD', path);
     if (argv[1] === '-') sh.out(path + '\n');
     return 0;
@@ -82,7 +82,7 @@ export const BUILTINS: Record<string, Builtin> = {
       const name = eq < 0 ? a : a.slice(0, eq);
       if (!NAME.test(name)) { err(sh, 'export', `${name}: bad variable name`); throw new FatalShellError(2); }
       if (eq >= 0) sh.setVar(name, a.slice(eq + 1));
-      sh.exported.add(name);
+      sh.wexported().add(name);
     }
     return 0;
   },
@@ -92,7 +92,7 @@ export const BUILTINS: Record<string, Builtin> = {
       const eq = a.indexOf('=');
       const name = eq < 0 ? a : a.slice(0, eq);
       if (eq >= 0) sh.setVar(name, a.slice(eq + 1));
-      sh.readonlyVars.add(name);
+      sh.wreadonly().add(name);
     }
     return 0;
   },
@@ -102,10 +102,10 @@ export const BUILTINS: Record<string, Builtin> = {
     for (const a of argv.slice(1)) {
       if (a === '-f') { fn = true; continue; }
       if (a === '-v') { fn = false; continue; }
-      if (fn) { sh.funcs.delete(a); continue; }
+      if (fn) { sh.wfuncs().delete(a); continue; }
       if (sh.readonlyVars.has(a)) { err(sh, 'unset', `${a}: is read only`); throw new FatalShellError(2); }
-      sh.vars.delete(a);
-      sh.exported.delete(a);
+      sh.wvars().delete(a);
+      sh.wexported().delete(a);
     }
     return 0;
   },
@@ -121,6 +121,7 @@ export const BUILTINS: Record<string, Builtin> = {
       const a = args[i];
       if (a === '--') { i++; sh.positional = args.slice(i); return 0; }
       if (/^[-+][a-zA-Z]+$/.test(a)) {
+        sh.opts = { ...sh.opts }; // shared with the parent shell until here
         for (const f of a.slice(1)) {
           if (f === 'o') continue;
           if (f in sh.opts) (sh.opts as Record<string, boolean>)[f] = a[0] === '-';

@@ -22,16 +22,16 @@ function err(fds: Map<number, Fd>, m: Machine, cred: Cred, s: string): void {
 
 export function lookPath(m: Machine, name: string, path: string, cred: Cred, cwd: string): string | null {
   if (name.includes('/')) return normalize(name, cwd);
-  for (const d of path.split(':')) {
-    const p = `${d || '.'}/${name}`;
-    try {
-      const n = m.fs.stat(p, cred, cwd);
+  const find = (): string | null => {
+    for (const d of path.split(':')) {
+      const p = `${d || '.'}/${name}`;
+      const n = m.fs.peek(p, cred, true, cwd);
       if (n && n.k === 'f' && canAccess(n, cred, 1)) return normalize(p, cwd);
-    } catch {
-      // not there
     }
-  }
-  return null;
+    return null;
+  };
+  const relative = path.split(':').some((d) => !d.startsWith('/'));
+  return m.fs.memo(`look\0${cred.uid}\0${cred.gids.join(',')}\0${relative ? cwd : ''}\0${path}\0${name}`, find);
 }
 
 export function spawn(m: Machine, argv: string[], o: SpawnOpts): number {
@@ -41,12 +41,7 @@ export function spawn(m: Machine, argv: string[], o: SpawnOpts): number {
     err(o.fds, m, o.cred, `${name}: not found\n`);
     return 127;
   }
-  let node;
-  try {
-    node = m.fs.stat(path, o.cred, o.cwd);
-  } catch {
-    node = undefined;
-  }
+  const node = m.fs.peek(path, o.cred, true, o.cwd);
   if (!node || node.k !== 'f') {
     err(o.fds, m, o.cred, `${name}: not found\n`);
     return 127;

@@ -63,36 +63,66 @@ function pad(s: string, flags: string, width: number | null, zeroOk: boolean): s
   return ' '.repeat(width - s.length) + s;
 }
 
+type FmtPiece =
+  | { k: 'lit'; s: string }
+  | { k: 'dir'; flags: string; w: string | undefined; p: string | undefined; conv: string }
+  | { k: 'bad'; c: string };
+
+const compiled = new Map<string, FmtPiece[]>();
+
+/** A format split into literal text (escapes resolved) and directives, once per format string. */
+function compileFormat(fmt: string): FmtPiece[] {
+  let pieces = compiled.get(fmt);
+  if (pieces) return pieces;
+  pieces = [];
+  let lit = '';
+  let i = 0;
+  while (i < fmt.length) {
+    const c = fmt[i];
+    if (c === '\\') {
+      // one escape at a time
+      let j = i + 1;
+      if (/[0-7]/.test(fmt[j] ?? '')) { let k = 0; while (k < 3 && /[0-7]/.test(fmt[j] ?? '')) { j++; k++; } }
+      else j++;
+      lit += escapes(fmt.slice(i, j), false).text;
+      i = j;
+      continue;
+    }
+    if (c !== '%') { lit += c; i++; continue; }
+    const m = /^%([-+ #0]*)(\*|\d+)?(?:\.(\*|\d*))?([diouxXcsbeEfgG%])/.exec(fmt.slice(i));
+    if (!m) {
+      if (lit) pieces.push({ k: 'lit', s: lit });
+      pieces.push({ k: 'bad', c: fmt[i + 1] ?? '' });
+      lit = '';
+      break;
+    }
+    i += m[0].length;
+    if (m[4] === '%') { lit += '%'; continue; }
+    if (lit) { pieces.push({ k: 'lit', s: lit }); lit = ''; }
+    pieces.push({ k: 'dir', flags: m[1], w: m[2], p: m[3], conv: m[4] });
+  }
+  if (lit) pieces.push({ k: 'lit', s: lit });
+  if (compiled.size > 2000) compiled.clear();
+  compiled.set(fmt, pieces);
+  return pieces;
+}
+
 /** printf FORMAT [ARG…]: the format is reused while arguments remain. */
 export function printf(fmt: string, args: readonly string[]): PrintfResult {
   const errors: string[] = [];
   let out = '';
   let ai = 0;
   const next = () => (ai < args.length ? args[ai++] : undefined);
+  const pieces = compileFormat(fmt);
   for (;;) {
     const startAi = ai;
-    let i = 0;
-    while (i < fmt.length) {
-      const c = fmt[i];
-      if (c === '\\') {
-        // one escape at a time
-        let j = i + 1;
-        if (/[0-7]/.test(fmt[j] ?? '')) { let k = 0; while (k < 3 && /[0-7]/.test(fmt[j] ?? '')) { j++; k++; } }
-        else j++;
-        const e = escapes(fmt.slice(i, j), false);
-        out += e.text;
-        i = j;
-        continue;
-      }
-      if (c !== '%') { out += c; i++; continue; }
-      const m = /^%([-+ #0]*)(\*|\d+)?(?:\.(\*|\d*))?([diouxXcsbeEfgG%])/.exec(fmt.slice(i));
-      if (!m) {
-        errors.push(`%${fmt[i + 1] ?? ''}: invalid directive`);
+    for (const piece of pieces) {
+      if (piece.k === 'lit') { out += piece.s; continue; }
+      if (piece.k === 'bad') {
+        errors.push(`%${piece.c}: invalid directive`);
         return { out, errors, status: 1 };
       }
-      i += m[0].length;
-      const [, flags, w, p, conv] = m;
-      if (conv === '%') { out += '%'; continue; }
+      const { flags, w, p, conv } = piece;
       const width = w === '*' ? toNum(next() ?? '', errors) : w ? Number(w) : null;
       const prec = p === '*' ? toNum(next() ?? '', errors) : p !== undefined ? Number(p || 0) : null;
       const arg = next();

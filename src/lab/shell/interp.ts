@@ -6,7 +6,7 @@ import type { AndOr, Command, List, Part, Pipeline, Redir, Word } from './ast.js
 import { BUILTINS, SPECIAL_BUILTINS } from './builtins.js';
 import { arith } from './arith.js';
 import { Parser, ShellSyntaxError } from './parser.js';
-import { cached, globToRegex, hasGlob } from './pattern.js';
+import { cached, globChars, globToRegex, hasGlob } from './pattern.js';
 import { Abort, BadFd, inData, outBuf, bufText, writeFd, type Fd, type Machine, type Proc } from './process.js';
 
 export class ExitSignal { constructor(readonly code: number) {} }
@@ -46,33 +46,80 @@ export interface ShellOptions {
   spawn: Proc['spawn'];
 }
 
+/** The text of a word with nothing to expand (literals without glob characters, quoted text). */
+function plainText(w: Word): string | null {
+  let r = w.plain;
+  if (r === undefined) {
+    let text = '';
+    let live = ''; // what pathname expansion would see: unquoted text, quoted characters masked
+    const walk = (ps: Part[], inDq: boolean): boolean => {
+      for (const p of ps) {
+        if (p.t === 'sq' || (p.t === 'lit' && inDq)) { text += p.v; live += '_'.repeat(p.v.length); }
+        else if (p.t === 'lit') { text += p.v; live += p.v; }
+        else if (p.t === 'dq') { if (!walk(p.parts, true)) return false; }
+        else return false;
+      }
+      return true;
+    };
+    // "$@"-free double quotes always make one field, even when empty
+    r = w.parts.length > 0 && walk(w.parts, false) && !globChars(live) ? text : null;
+    w.plain = r;
+  }
+  return r;
+}
+
+const NO_ASSIGNS: readonly (readonly [string, string])[] = [];
+
+const SHARED_VARS = 1, SHARED_EXPORTED = 2, SHARED_READONLY = 4, SHARED_FUNCS = 8;
+const SHARED_ALL = 15;
+
 export class Shell {
   m: Machine;
   cred: Cred;
+  // vars, exported, readonlyVars and funcs are shared with the shell this one was forked from
+  // until the first write (a subshell runs to completion before its parent goes on): writes go
+  // through wvars() & co. Most $( … ) only read.
   vars: Map<string, string>;
   exported: Set<string>;
-  readonlyVars = new Set<string>();
+  readonlyVars: Set<string>;
   funcs: Map<string, Command>;
+  private shared = 0;
+  private envCache: Map<string, string> | null = null;
   positional: string[];
   argv0: string;
   cwd: string;
   fds: Map<number, Fd>;
   status = 0;
   line = 0;
-  opts = { e: false, u: false, x: false, f: false };
+  opts: { e: boolean; u: boolean; x: boolean; f: boolean };
   spawnProc: Proc['spawn'];
   pid: number;
+  lastSubst: number | null = null;
 
-  constructor(o: ShellOptions) {
+  constructor(o: ShellOptions | { parent: Shell }) {
+    if ('parent' in o) {
+      const p = o.parent;
+      this.m = p.m; this.cred = p.cred;
+      this.vars = p.vars; this.exported = p.exported; this.readonlyVars = p.readonlyVars; this.funcs = p.funcs;
+      this.shared = SHARED_ALL;
+      this.envCache = p.envCache;
+      this.positional = p.positional; this.argv0 = p.argv0; this.cwd = p.cwd;
+      this.fds = new Map(p.fds);
+      this.status = p.status; this.line = p.line; this.opts = p.opts;
+      this.spawnProc = p.spawnProc; this.pid = p.pid;
+      return;
+    }
     this.m = o.m;
     this.cred = o.cred;
     this.vars = new Map(o.env);
     this.exported = new Set(o.env.keys());
+    this.readonlyVars = new Set();
     this.funcs = new Map();
     this.positional = o.args ?? [];
     this.argv0 = o.argv0 ?? 'sh';
     this.cwd = o.cwd;
     this.fds = new Map(o.fds);
+    this.opts = { e: false, u: false, x: false, f: false };
     this.spawnProc = o.spawn;
     this.pid = 1000 + Math.floor(o.m.now() % 30000);
     if (!this.vars.has('IFS')) this.vars.set('IFS', ' \t\n');
@@ -81,16 +128,30 @@ export class Shell {
 
   /** A copy for a subshell: ( … ), $( … ), pipeline stages. */
   fork(): Shell {
-    const s = Object.create(Shell.prototype) as Shell;
-    Object.assign(s, this);
-    s.vars = new Map(this.vars);
-    s.exported = new Set(this.exported);
-    s.readonlyVars = new Set(this.readonlyVars);
-    s.funcs = new Map(this.funcs);
-    s.positional = [...this.positional];
-    s.fds = new Map(this.fds);
-    s.opts = { ...this.opts };
-    return s;
+    return new Shell({ parent: this });
+  }
+
+  /** Writable variables (copied on the first write after a fork). */
+  wvars(): Map<string, string> {
+    this.envCache = null;
+    if (this.shared & SHARED_VARS) { this.vars = new Map(this.vars); this.shared &= ~SHARED_VARS; }
+    return this.vars;
+  }
+
+  wexported(): Set<string> {
+    this.envCache = null;
+    if (this.shared & SHARED_EXPORTED) { this.exported = new Set(this.exported); this.shared &= ~SHARED_EXPORTED; }
+    return this.exported;
+  }
+
+  wreadonly(): Set<string> {
+    if (this.shared & SHARED_READONLY) { this.readonlyVars = new Set(this.readonlyVars); this.shared &= ~SHARED_READONLY; }
+    return this.readonlyVars;
+  }
+
+  wfuncs(): Map<string, Command> {
+    if (this.shared & SHARED_FUNCS) { this.funcs = new Map(this.funcs); this.shared &= ~SHARED_FUNCS; }
+    return this.funcs;
   }
 
   // ---- messages -----------------------------------------------------------------------------
@@ -185,7 +246,7 @@ export class Shell {
     this.line = c.line;
     switch (c.t) {
       case 'simple': return this.runSimple(c);
-      case 'func': this.funcs.set(c.name, c.body); this.status = 0; return;
+      case 'func': this.wfuncs().set(c.name, c.body); this.status = 0; return;
       default: break;
     }
     const saved = this.fds;
@@ -271,7 +332,11 @@ export class Shell {
   private runSimple(c: Extract<Command, { t: 'simple' }>): void {
     let cmdSubstStatus: number | null = null;
     this.lastSubst = null;
-    const argv = c.words.flatMap((w) => this.expandWord(w));
+    const argv: string[] = [];
+    for (const w of c.words) {
+      const f = this.expandWord(w);
+      if (f.length === 1) argv.push(f[0]); else for (const x of f) argv.push(x);
+    }
     if (this.lastSubst !== null) cmdSubstStatus = this.lastSubst;
     if (argv.length === 0) {
       // Assignments and redirections only.
@@ -292,7 +357,7 @@ export class Shell {
     const special = SPECIAL_BUILTINS.has(name);
     const fn = special ? undefined : this.funcs.get(name);
     const builtin = special || !fn ? BUILTINS[name] : undefined;
-    const assigned = c.assigns.map((a) => [a.name, this.expandString(a.value)] as const);
+    const assigned = c.assigns.length ? c.assigns.map((a) => [a.name, this.expandString(a.value)] as const) : NO_ASSIGNS;
 
     const fds = c.redirs.length ? this.redirect(c.redirs) : this.fds;
     if (!fds) {
@@ -321,36 +386,41 @@ export class Shell {
           this.status = e.code;
         } finally {
           this.positional = pos;
-          for (const [k, v] of old) if (v === undefined) this.vars.delete(k); else this.vars.set(k, v);
+          for (const [k, v] of old) if (v === undefined) this.wvars().delete(k); else this.wvars().set(k, v);
         }
+        return;
+      }
+      if (builtin && !assigned.length) {
+        this.status = builtin(this, argv);
         return;
       }
       if (builtin) {
         const old = assigned.map(([k]) => [k, this.vars.get(k)] as const);
-        for (const [k, v] of assigned) this.vars.set(k, v);
+        for (const [k, v] of assigned) this.wvars().set(k, v);
         try {
           this.status = builtin(this, argv);
         } finally {
-          for (const [k, v] of old) if (v === undefined) this.vars.delete(k); else this.vars.set(k, v);
+          for (const [k, v] of old) if (v === undefined) this.wvars().delete(k); else this.wvars().set(k, v);
         }
         return;
       }
-      const env = this.environ();
-      for (const [k, v] of assigned) env.set(k, v);
+      let env = this.environ();
+      if (assigned.length) { env = new Map(env); for (const [k, v] of assigned) env.set(k, v); }
       this.status = this.exec(argv, env);
     } finally {
       this.fds = saved;
     }
   }
 
-  lastSubst: number | null = null;
-
+  /** The exported variables (shared until a variable changes: callees must not modify it). */
   environ(): Map<string, string> {
+    if (this.envCache) return this.envCache;
     const env = new Map<string, string>();
     for (const k of this.exported) {
       const v = this.vars.get(k);
       if (v !== undefined) env.set(k, v);
     }
+    this.envCache = env;
     return env;
   }
 
@@ -370,25 +440,27 @@ export class Shell {
 
   findCommand(name: string, path: string): { kind: 'found'; path: string } | { kind: 'missing' } | { kind: 'denied' } {
     const fs = this.m.fs;
-    const check = (p: string): 'ok' | 'no' | 'denied' => {
-      let n;
-      try {
-        n = fs.stat(p, this.cred, this.cwd);
-      } catch {
-        return 'no';
+    const cred = this.cred;
+    const cwd = this.cwd;
+    const find = (): { kind: 'found'; path: string } | { kind: 'missing' } | { kind: 'denied' } => {
+      const check = (p: string): 'ok' | 'no' | 'denied' => {
+        const n = fs.peek(p, cred, true, cwd);
+        if (!n || n.k !== 'f') return 'no';
+        return canAccess(n, cred, 1) ? 'ok' : 'denied';
+      };
+      if (name.includes('/')) {
+        const c = check(name);
+        return c === 'ok' ? { kind: 'found', path: normalize(name, cwd) } : c === 'denied' ? { kind: 'denied' } : { kind: 'missing' };
       }
-      if (!n || n.k !== 'f') return 'no';
-      return canAccess(n, this.cred, 1) ? 'ok' : 'denied';
+      for (const d of path.split(':')) {
+        const p = `${d || '.'}/${name}`;
+        if (check(p) === 'ok') return { kind: 'found', path: normalize(p, cwd) };
+      }
+      return { kind: 'missing' };
     };
-    if (name.includes('/')) {
-      const c = check(name);
-      return c === 'ok' ? { kind: 'found', path: normalize(name, this.cwd) } : c === 'denied' ? { kind: 'denied' } : { kind: 'missing' };
-    }
-    for (const d of path.split(':')) {
-      const p = `${d || '.'}/${name}`;
-      if (check(p) === 'ok') return { kind: 'found', path: normalize(p, this.cwd) };
-    }
-    return { kind: 'missing' };
+    // PATH lookups repeat for every command of every probe: kept until the filesystem changes
+    const relative = name.includes('/') ? !name.startsWith('/') : path.split(':').some((d) => !d.startsWith('/'));
+    return fs.memo(`cmd\0${cred.uid}\0${cred.gids.join(',')}\0${relative ? cwd : ''}\0${path}\0${name}`, find);
   }
 
   setVar(name: string, value: string): boolean {
@@ -396,7 +468,7 @@ export class Shell {
       this.errorLine(`${name}: is read only`);
       throw new FatalShellError(2);
     }
-    this.vars.set(name, value);
+    this.wvars().set(name, value);
     if (name === 'PWD') this.cwd = value;
     return true;
   }
@@ -450,6 +522,9 @@ export class Shell {
 
   /** Fields after expansion, splitting, pathname expansion and quote removal. */
   expandWord(w: Word): string[] {
+    // most words are plain text: no expansion, splitting or globbing to do
+    const plain = plainText(w);
+    if (plain !== null) return [plain];
     const segs: Seg[] = [];
     this.expandParts(w.parts, false, segs);
     const fields = this.split(segs);
@@ -466,6 +541,8 @@ export class Shell {
 
   /** One string, no splitting or globbing (assignments, redirection targets, case subjects). */
   expandString(w: Word, heredoc = false): string {
+    const plain = plainText(w);
+    if (plain !== null) return plain;
     const segs: Seg[] = [];
     this.expandParts(w.parts, heredoc, segs);
     return segs.map((s) => ('brk' in s ? ' ' : s.s)).join('');

@@ -74,8 +74,17 @@ export function globToRegex(chunks: readonly { s: string; q: boolean }[], slash 
   return out;
 }
 
+/** Unquoted text that could be a pattern: `*`, `?`, or a `[` with a `]` after it (`[` alone is literal). */
+export function globChars(s: string): boolean {
+  if (s.includes('*') || s.includes('?')) return true;
+  const b = s.indexOf('[');
+  return b >= 0 && s.indexOf(']', b + 1) > b;
+}
+
 export function hasGlob(chunks: readonly { s: string; q: boolean }[]): boolean {
-  return chunks.some((c) => !c.q && /[*?[]/.test(c.s));
+  let text = '';
+  for (const c of chunks) if (!c.q) text += c.s; else text += 'x'.repeat(c.s.length);
+  return chunks.some((c) => !c.q) && globChars(text);
 }
 
 const cache = new Map<string, RegExp>();
@@ -92,8 +101,28 @@ export function cached(src: string, flags = ''): RegExp {
 
 export class RegexError extends Error {}
 
+const translated = new Map<string, string | RegexError>();
+
 /** POSIX ERE (extended) or BRE (basic, with GNU \+ \? \|) to a JS RegExp source. */
 export function posixRegex(re: string, extended: boolean): string {
+  // the same few expressions are translated on every host: keep the translations
+  const key = (extended ? 'E' : 'B') + re;
+  let r = translated.get(key);
+  if (r === undefined) {
+    try {
+      r = translatePosix(re, extended);
+    } catch (e) {
+      if (!(e instanceof RegexError)) throw e;
+      r = e;
+    }
+    if (translated.size > 5000) translated.clear();
+    translated.set(key, r);
+  }
+  if (r instanceof RegexError) throw r;
+  return r;
+}
+
+function translatePosix(re: string, extended: boolean): string {
   let out = '';
   let i = 0;
   let atStart = true;

@@ -11,15 +11,17 @@ function int(s: string): number | null {
   return /^[+-]?\d+$/.test(t) ? Number(t) : null;
 }
 
+const UNARY = new Set(['-e', '-f', '-d', '-h', '-L', '-r', '-w', '-x', '-s', '-p', '-S', '-b', '-c', '-u', '-g', '-k', '-n', '-z', '-t']);
+const BINARY = new Set(['=', '!=', '-eq', '-ne', '-lt', '-le', '-gt', '-ge', '-nt', '-ot', '-ef', '<', '>']);
+/** A test(1) usage error (status 2); thrown through the recursive descent, no stack needed. */
+class Err {
+  constructor(readonly message: string) {}
+}
+
 export function testExpr(args: string[], fs: Fs, cred: Cred, cwd: string): TestResult {
   let i = 0;
   const fileTest = (op: string, path: string): boolean => {
-    let n;
-    try {
-      n = op === '-h' || op === '-L' ? fs.lstat(path, cred, cwd) : fs.stat(path, cred, cwd);
-    } catch {
-      return false;
-    }
+    const n = fs.peek(path, cred, op !== '-h' && op !== '-L', cwd);
     if (!n) return false;
     switch (op) {
       case '-e': return true;
@@ -37,9 +39,6 @@ export function testExpr(args: string[], fs: Fs, cred: Cred, cwd: string): TestR
     }
     return false;
   };
-  const UNARY = new Set(['-e', '-f', '-d', '-h', '-L', '-r', '-w', '-x', '-s', '-p', '-S', '-b', '-c', '-u', '-g', '-k', '-n', '-z', '-t']);
-  const BINARY = new Set(['=', '!=', '-eq', '-ne', '-lt', '-le', '-gt', '-ge', '-nt', '-ot', '-ef', '<', '>']);
-  class Err extends Error {}
 
   function primary(): boolean {
     const a = args[i];
