@@ -44,8 +44,22 @@ export class HostConnection {
     await this.sessions.acquire();
     try {
       let pty = spec.pty ?? this.needsPty;
+      let reconnected = false;
+      // Nothing was sent on a dead connection, so one fresh connection may run the command.
+      const reconnect = async (): Promise<Unreachable | undefined> => {
+        reconnected = true;
+        const again = await this.ensure();
+        if (isFailure(again)) return unreachable(again.reason, again.permanent);
+        live = again;
+        return undefined;
+      };
       for (let attempt = 0; ; attempt++) {
-        if (live.closed) return unreachable(`${this.target.name}: connection lost before the command started`);
+        if (live.closed) {
+          if (reconnected) return unreachable(`${this.target.name}: connection lost before the command started`);
+          const failed = await reconnect();
+          if (failed) return failed;
+          continue;
+        }
         const r = await runExec(live.client, spec, {
           pty,
           isLost: () => live.closed,
@@ -53,11 +67,9 @@ export class HostConnection {
         });
         if (r.kind === 'lost') {
           this.drop(live);
-          // The channel never opened, so nothing ran: a fresh connection may run it once.
-          if (r.notStarted && attempt === 0) {
-            const again = await this.ensure();
-            if (isFailure(again)) return unreachable(again.reason, again.permanent);
-            live = again;
+          if (r.notStarted && !reconnected) {
+            const failed = await reconnect();
+            if (failed) return failed;
             continue;
           }
           return unreachable(`${this.target.name}: ${r.message}`);
