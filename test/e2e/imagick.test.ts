@@ -24,7 +24,7 @@ import { gdbAvailable, keysViaGdb, keysViaProcMem } from './pthread-keys-reader.
 import {
   gracefulReload, httpGet, lockSystemApache, masterPid, phpApacheConfDir, restartApacheFresh, status,
   stopApache, stripPreloadFromEnvvars, systemApacheMissing,
-} from './system-apache.js';
+} from '../helpers/system-apache.js';
 import { diffSnapshots, snapshot, type Snapshot } from './tree-hashes.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));

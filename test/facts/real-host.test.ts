@@ -18,6 +18,7 @@ import { isUnknown } from '../../src/facts/types.js';
 import { localRunner } from './helpers.js';
 import { createLocalTransport } from '../../src/transport/local.js';
 import type { ProbeRunner } from '../../src/facts/types.js';
+import { lockSystemApache } from '../helpers/system-apache.js';
 
 const APACHE = '/usr/sbin/apache2';
 const installed = existsSync(APACHE);
@@ -25,15 +26,18 @@ const sh = (cmd: string) => spawnSync('sh', ['-c', cmd], { encoding: 'utf8' });
 const masterPid = () => { try { const p = readFileSync('/run/apache2/apache2.pid', 'utf8').trim(); return existsSync(`/proc/${p}`) ? Number(p) : null; } catch { return null; } };
 
 let startedHere = false;
-test.before(() => {
+// The machine's Apache is shared with the end-to-end test (test/e2e): hold its lock throughout.
+let unlock: (() => Promise<void>) | undefined;
+test.before(async () => {
   if (!installed) return;
+  unlock = await lockSystemApache();
   if (masterPid() === null) {
     sh('apache2ctl start');
     startedHere = true;
     for (let i = 0; i < 50 && sh("curl -s -m 1 -o /dev/null -w '%{http_code}' http://127.0.0.1/server-status?auto").stdout !== '200'; i++) sh('sleep 0.1');
   }
 });
-test.after.always(() => { if (startedHere) sh('apache2ctl stop'); });
+test.after.always(async () => { if (startedHere) sh('apache2ctl stop'); await unlock?.(); });
 
 if (!installed) {
   const reason = `${APACHE} is not installed: real-host fact probes skipped (apt-get install apache2 libapache2-mod-php php-imagick to run them)`;

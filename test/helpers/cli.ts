@@ -18,7 +18,7 @@ export async function cli(argv: string[], opts: { cwd: string; env?: Record<stri
     isTTY: answers !== undefined,
     columns: 100,
     color: false,
-    env: { ...process.env, NO_COLOR: '1', XDG_STATE_HOME: mkdtempSync(path.join(os.tmpdir(), 'remediate-state-')), ...opts.env },
+    env: { ...process.env, NO_COLOR: '1', ...(opts.env?.XDG_STATE_HOME ? {} : { XDG_STATE_HOME: mkdtempSync(path.join(os.tmpdir(), 'remediate-state-')) }), ...opts.env },
     cwd: opts.cwd,
     home: os.homedir(),
     user: os.userInfo().username,
