@@ -3,10 +3,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { dirname, join, relative, resolve } from 'node:path';
-import ssh2 from 'ssh2';
+import ssh2, { type ServerChannel } from 'ssh2';
 import { stringify } from 'yaml';
 import { generateFleet, type Profile } from './fleet.js';
 import { Host, LAB_USER } from './host.js';
+import { seededEd25519, type SeededKey } from './keys.js';
 
 const { Server, utils } = ssh2;
 
@@ -14,12 +15,12 @@ export interface StartLabOptions {
   hosts: number;
   profile: Profile;
   seed: number;
-  /** Directory of the inventory (state goes to <dir>/.lab). */
-  dir: string;
-  /** Inventory file name inside dir (default lab.yml). */
-  inventoryName?: string;
-  /** 0 = an ephemeral port per host address (tests). Default 2222. */
+  /** Where the inventory goes; the lab's state (keys, known_hosts) goes to <its dir>/.lab/. */
+  inventoryPath: string;
+  /** Port on every host address. 0 = an ephemeral port per host (tests running side by side). Default 2222. */
   basePort?: number;
+  /** The real clock (epoch ms); the lab's hosts run on it plus the days advanced. Default Date.now. */
+  clock?: () => number;
 }
 
 export interface HostStatus {
@@ -33,6 +34,7 @@ export interface HostStatus {
   reloads: number;
   imagick: string;
   libgomp: string;
+  versions: { apache: string; php: string; imagick: string; imagick_package: string; libgomp: string; imagemagick: string; openmp: boolean };
   mutations: number;
   hash?: string;
   faults: string[];
@@ -70,34 +72,50 @@ function listen(srv: NetServer, port: number, host: string): Promise<number> {
   });
 }
 
+/** The lab's state directory for an inventory: <inventory dir>/.lab */
+export function stateDirFor(inventoryPath: string): string {
+  return join(dirname(resolve(inventoryPath)), '.lab');
+}
+
 export async function startLab(o: StartLabOptions): Promise<RunningLab> {
-  const stateDir = join(o.dir, '.lab');
+  if (!Number.isInteger(o.hosts) || o.hosts < 1 || o.hosts > 60000) throw new Error(`hosts must be an integer from 1 to 60000, got ${o.hosts}`);
+  const stateDir = stateDirFor(o.inventoryPath);
   mkdirSync(stateDir, { recursive: true });
-  const specs = generateFleet({ hosts: o.hosts, profile: o.profile, seed: o.seed, basePort: o.basePort ?? 2222 });
+  writeFileSync(join(stateDir, '.gitignore'), '*\n');
+  const basePort = o.basePort ?? 2222;
+  const specs = generateFleet({ hosts: o.hosts, profile: o.profile, seed: o.seed, basePort });
   let offset = 0;
-  const clock = { now: () => Date.now() / 1000 + offset };
+  const realNow = o.clock ?? Date.now;
+  const clock = { now: () => realNow() / 1000 + offset };
   const hosts = specs.map((s) => new Host(s, clock));
-  const client = utils.generateKeyPairSync('ed25519', { comment: 'remediate-lab' });
+  const client = seededEd25519(o.seed, 'client', 'remediate-lab');
   const privateKeyPath = join(stateDir, 'id_ed25519');
   writeFileSync(privateKeyPath, client.private, { mode: 0o600 });
   writeFileSync(privateKeyPath + '.pub', client.public + '\n');
   const clientKey = utils.parseKey(client.public);
   if (clientKey instanceof Error) throw clientKey;
+  const clientSSH = clientKey.getPublicSSH();
   const netServers: NetServer[] = [];
   const known: string[] = [];
   const sockets = new Set<Socket>();
+  const hostKeyLine = (k: SeededKey) => k.public.split(' ').slice(0, 2).join(' ');
 
-  for (const h of hosts) {
+  const serve = async (h: Host): Promise<void> => {
     const f = h.spec.faults;
-    if (f.unreachable) { known.push(`[${h.spec.address}]:${h.spec.port || 9} ${utils.generateKeyPairSync('ed25519').public.split(' ').slice(0, 2).join(' ')}`); continue; }
-    const hostKey = utils.generateKeyPairSync('ed25519');
-    const presented = f.changedHostKey ? utils.generateKeyPairSync('ed25519') : hostKey;
-    const ssh = new Server({ hostKeys: [presented.private], ident: 'OpenSSH_9.2p1 Debian-2+deb12u3' }, (conn) => {
+    const hostKey = seededEd25519(o.seed, `host:${h.spec.name}`);
+    if (f.unreachable) {
+      // known, but nothing listens there: connection refused
+      if (!h.spec.port) h.spec.port = 9;
+      known.push(`[${h.spec.address}]:${h.spec.port} ${hostKeyLine(hostKey)}`);
+      return;
+    }
+    const presented = f.changedHostKey ? seededEd25519(o.seed, `host:${h.spec.name}:reinstalled`) : hostKey;
+    const ssh = new Server({ hostKeys: [presented.private], ident: h.d.family === 'rhel' ? 'OpenSSH_7.4' : 'OpenSSH_9.2p1 Debian-2+deb12u3' }, (conn) => {
       conn.on('authentication', (ctx) => {
         if (f.authFailure || ctx.username !== LAB_USER) return ctx.reject(['publickey']);
         if (ctx.method !== 'publickey') return ctx.reject(['publickey']);
         const k = ctx.key;
-        if (k.algo !== clientKey.type || !k.data.equals(clientKey.getPublicSSH())) return ctx.reject(['publickey']);
+        if (k.algo !== clientKey.type || !k.data.equals(clientSSH)) return ctx.reject(['publickey']);
         if (ctx.signature && !clientKey.verify(ctx.blob!, ctx.signature, ctx.hashAlgo)) return ctx.reject(['publickey']);
         ctx.accept();
       });
@@ -107,35 +125,7 @@ export async function startLab(o: StartLabOptions): Promise<RunningLab> {
           const session = accept();
           session.on('pty', (ok) => ok?.());
           session.on('env', (ok) => ok?.());
-          session.on('exec', (acceptExec, _reject, info) => {
-            const stream = acceptExec();
-            const chunks: Buffer[] = [];
-            let started = false;
-            const go = () => {
-              if (started) return;
-              started = true;
-              const stdin = Buffer.concat(chunks).toString('latin1');
-              const r = h.run(info.command, { user: LAB_USER, stdin });
-              const finish = () => {
-                if (f.dropMidCommand) {
-                  stream.write(Buffer.from(r.stdout.slice(0, Math.floor(r.stdout.length / 2)), 'latin1'));
-                  setTimeout(() => conn.end(), 5);
-                  return;
-                }
-                if (r.stdout) stream.write(Buffer.from(r.stdout, 'latin1'));
-                if (r.stderr) stream.stderr.write(Buffer.from(r.stderr, 'latin1'));
-                stream.exit(r.exitCode);
-                stream.end();
-              };
-              if (f.slowCommandMs) setTimeout(finish, f.slowCommandMs); else finish();
-            };
-            stream.on('data', (d: Buffer) => chunks.push(d));
-            stream.on('end', go);
-            // clients that never close stdin: run once input has been quiet for a moment
-            let timer = setTimeout(go, 150);
-            stream.on('data', () => { clearTimeout(timer); timer = setTimeout(go, 150); });
-            stream.on('error', () => undefined);
-          });
+          session.on('exec', (acceptExec, _reject, info) => handleExec(h, conn, acceptExec(), info.command));
         });
       });
     });
@@ -146,16 +136,24 @@ export async function startLab(o: StartLabOptions): Promise<RunningLab> {
       if (f.slowHandshakeMs) { sock.pause(); setTimeout(() => { sock.resume(); ssh.injectSocket(sock); }, f.slowHandshakeMs); }
       else ssh.injectSocket(sock);
     });
-    const port = await listen(net, o.basePort ?? 2222, h.spec.address);
+    const port = await listen(net, basePort, h.spec.address);
     h.spec.port = port;
     netServers.push(net);
-    const pub = hostKey.public.split(' ').slice(0, 2).join(' ');
-    known.push(`[${h.spec.address}]:${port} ${pub}`);
+    known.push(`[${h.spec.address}]:${port} ${hostKeyLine(hostKey)}`);
+  };
+  try {
+    // a few listens in flight at a time: thousands of hosts come up in about a second
+    for (let i = 0; i < hosts.length; i += 64) await Promise.all(hosts.slice(i, i + 64).map(serve));
+  } catch (e) {
+    await Promise.all(netServers.map((s) => new Promise<void>((res) => s.close(() => res()))));
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'EADDRINUSE') throw new Error(`cannot listen on port ${basePort} of the lab's loopback addresses: already in use (is another lab running? \`remediate lab down\` stops it)`);
+    throw e;
   }
 
   const knownHostsPath = join(stateDir, 'known_hosts');
   writeFileSync(knownHostsPath, known.join('\n') + '\n');
-  const inventoryPath = join(o.dir, o.inventoryName ?? 'lab.yml');
+  const inventoryPath = o.inventoryPath;
   writeInventory(inventoryPath, hosts, knownHostsPath, privateKeyPath);
   let days = 0;
 
@@ -172,16 +170,20 @@ export async function startLab(o: StartLabOptions): Promise<RunningLab> {
         if (!t.alive && h.master.diedAt !== null) crashed++;
         if (t.alive) { alive++; kmin = Math.min(kmin, t.keys); kmax = Math.max(kmax, t.keys); ksum += t.keys; }
         if (so.perHost || so.hash) {
+          const imagickPkg = h.packages.get(h.d.imagickPkg) ?? '';
+          const gomp = h.packages.get(h.d.gompPkg) ?? '';
           perHost.push({
             host: h.spec.name, distro: h.spec.distro, address: h.spec.address, port: h.spec.port, at_risk: t.atRisk, keys_in_use: t.keys, alive: t.alive,
-            reloads: t.reloads, imagick: h.packages.get(h.d.imagickPkg) ?? '', libgomp: h.packages.get(h.d.gompPkg) ?? '', mutations: h.mutations,
-            hash: so.hash ? h.hash() : undefined, faults: Object.keys(h.spec.faults),
+            reloads: t.reloads, imagick: imagickPkg, libgomp: gomp,
+            versions: { apache: h.d.apacheVersion, php: h.d.phpFull, imagick: h.imagickVersion(), imagick_package: imagickPkg, libgomp: gomp, imagemagick: h.d.magick.version, openmp: h.d.magick.openmp !== null },
+            mutations: h.mutations, hash: so.hash ? h.hash() : undefined, faults: Object.keys(h.spec.faults),
           });
         }
       }
       return { hosts: hosts.length, profile: o.profile, seed: o.seed, days, byDistro, atRisk, crashed, keys: { min: alive ? kmin : 0, max: kmax, mean: alive ? Math.round(ksum / alive) : 0 }, perHost: so.perHost || so.hash ? perHost : undefined };
     },
     advance(n) {
+      if (!Number.isInteger(n) || n < 0) throw new Error(`days must be a whole number >= 0, got ${n}`);
       for (let d = 0; d < n; d++) {
         offset += 86400;
         days++;
@@ -198,6 +200,43 @@ export async function startLab(o: StartLabOptions): Promise<RunningLab> {
     },
   };
   return lab;
+}
+
+/** One exec request: run the command on the host model, stream the result back (faults applied). */
+function handleExec(h: Host, conn: { end(): void }, stream: ServerChannel, command: string): void {
+  const f = h.spec.faults;
+  const chunks: Buffer[] = [];
+  let started = false;
+  let timer: NodeJS.Timeout | undefined;
+  const go = () => {
+    if (started) return;
+    started = true;
+    clearTimeout(timer);
+    const stdin = Buffer.concat(chunks).toString('latin1');
+    const r = h.run(command, { user: LAB_USER, stdin });
+    const finish = () => {
+      if (f.dropMidCommand || r.aborted) {
+        // the connection goes away mid-output: no exit status
+        stream.write(Buffer.from(r.stdout.slice(0, Math.floor(r.stdout.length / 2)), 'latin1'));
+        setTimeout(() => conn.end(), 5);
+        return;
+      }
+      if (r.stdout) stream.write(Buffer.from(r.stdout, 'latin1'));
+      if (r.stderr) stream.stderr.write(Buffer.from(r.stderr, 'latin1'));
+      stream.exit(r.exitCode);
+      stream.end();
+    };
+    if (f.slowCommandMs) setTimeout(finish, f.slowCommandMs); else finish();
+  };
+  stream.on('data', (d: Buffer) => {
+    chunks.push(d);
+    // clients that never close stdin: run once input has been quiet for a moment
+    clearTimeout(timer);
+    timer = setTimeout(go, 150);
+  });
+  stream.on('end', go);
+  timer = setTimeout(go, 150);
+  stream.on('error', () => undefined);
 }
 
 function writeInventory(path: string, hosts: Host[], knownHosts: string, key: string): void {

@@ -26,7 +26,7 @@ function exec(host: string, port: number, key: string, cmd: string, stdin?: stri
 
 test('a 50-host lab answers a fact probe and an atomic write over ssh', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'lab-'));
-  const lab = await startLab({ hosts: 50, profile: 'mixed', seed: 7, dir, basePort: 0 });
+  const lab = await startLab({ hosts: 50, profile: 'mixed', seed: 7, inventoryPath: join(dir, 'lab.yml'), basePort: 0 });
   try {
     const inv = parse(readFileSync(lab.inventoryPath, 'utf8'));
     const names = Object.keys(inv.all.hosts);
