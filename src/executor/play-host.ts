@@ -95,6 +95,12 @@ export async function playHost(host: string, conn: HostConn, play: Play, baseSco
           continue;
         }
         if (isHandler && !notified.has(task.name) && !(task.listen ?? []).some((l) => notified.has(l))) continue;
+        if (!isHandler && task.module === 'meta' && task.args === 'flush_handlers') {
+          const flushed = await runList(play.handlers, true);
+          notified.clear();
+          if (flushed) return flushed;
+          continue;
+        }
         const exec = () => runTask(host, conn, play, task, i, scope, pending, deps);
         const r = task.throttle && slot ? await slot.throttle(`${play.name}\0${i}\0${isHandler}`, task.throttle, exec) : await exec();
         if (r.status === 'changed') {

@@ -8,6 +8,7 @@ import { iniModule } from './ini.js';
 import { lineinfileModule } from './lineinfile.js';
 import { serviceModule } from './service.js';
 import { canaryReloadModule } from './canary-reload.js';
+import { metaModule } from './meta.js';
 import type { Module } from './types.js';
 import type { Schema } from '../source/schema-types.js';
 
@@ -28,7 +29,7 @@ export function createRegistry(modules: readonly Module[]): ModuleRegistry {
   };
 }
 
-export const BUILTIN_MODULES: readonly Module[] = [commandModule, shellModule, copyModule, assertModule, debugModule, packageModule, iniModule, lineinfileModule, serviceModule, canaryReloadModule];
+export const BUILTIN_MODULES: readonly Module[] = [commandModule, shellModule, copyModule, assertModule, debugModule, packageModule, iniModule, lineinfileModule, serviceModule, canaryReloadModule, metaModule];
 
 export function defaultRegistry(): ModuleRegistry {
   return createRegistry(BUILTIN_MODULES);

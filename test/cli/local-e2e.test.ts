@@ -169,3 +169,25 @@ test('canary: a failing gate on the canary host stops the rollout before any oth
   t.is(ok.code, 0, ok.out + ok.err);
   t.true(existsSync(path.join(dir, 'box3.ini')));
 });
+
+test('meta: flush_handlers runs notified handlers before the next task (e.g. restart before the canary)', async (t) => {
+  const dir = workspace();
+  const marker = path.join(dir, 'restarted');
+  writeFileSync(path.join(dir, 'flush.yml'), `
+- hosts: all
+  tasks:
+    - name: change
+      copy: { dest: "${path.join(dir, 'conf')}", content: "a\\n" }
+      notify: restart
+    - meta: flush_handlers
+    - name: the handler already ran
+      command: { argv: [test, -e, "${marker}"], stateless: true }
+  handlers:
+    - name: restart
+      command: { argv: [touch, "${marker}"], undo: [rm, -f, "${marker}"] }
+`);
+  const r = await cli(['apply', 'flush.yml', '-i', 'inv.yml', '--yes', '--json'], { cwd: dir });
+  t.is(r.code, 0, r.out + r.err);
+  const steps = r.out.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.kind === 'host.step').map((e) => `${e.task}:${e.status}`);
+  t.deepEqual(steps, ['change:changed', 'restart:changed', 'the handler already ran:ok']);
+});

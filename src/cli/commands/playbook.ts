@@ -174,7 +174,7 @@ export async function playbookCommand(command: 'apply' | 'plan' | 'check', playb
       }
     }
     const reporter = createReporter(io, { json: opts.json, command });
-    const hosts = journal ? runHosts(loaded) : {};
+    const hosts = runHosts(loaded);
     const runId = opts.resume
       ? opts.resume.runId
       : journal
@@ -233,7 +233,8 @@ export async function playbookCommand(command: 'apply' | 'plan' | 'check', playb
         : undefined,
     });
     const aborted = outcomes.some((o) => o.aborted);
-    for (const o of outcomes) if (o.stopReason) io.err(`Rollout of '${o.play}' stopped: ${o.stopReason}\n`);
+    // plan and check run every host as one batch: "stopped" means nothing there.
+    if (command === 'apply') for (const o of outcomes) if (o.stopReason) io.err(`Rollout of '${o.play}' stopped: ${o.stopReason}\n`);
     const code = aborted ? EXIT.ABORTED : reporter.exitCode();
     emit({ kind: 'run.end', exitCode: code, aborted });
     if (journal) {
