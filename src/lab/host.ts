@@ -312,7 +312,8 @@ export class Host {
   machine(): LabMachine {
     if (this.m) return this.m;
     const s = this.spec;
-    const users: User[] = [{ name: LAB_USER, uid: LAB_UID, gid: LAB_UID, home: `/home/${LAB_USER}`, groups: [27], sudo: s.faults.sudoPassword ? { kind: 'password', password: s.faults.sudoPassword } : { kind: 'nopasswd' } }];
+    // a cloud image's default user: in adm on Debian/Ubuntu (reads /var/log/apache2), wheel on RHEL
+    const users: User[] = [{ name: LAB_USER, uid: LAB_UID, gid: LAB_UID, home: `/home/${LAB_USER}`, groups: this.d.family === 'rhel' ? [10] : [4, 27], sudo: s.faults.sudoPassword ? { kind: 'password', password: s.faults.sudoPassword } : { kind: 'nopasswd' } }];
     const m = new LabMachine({
       hostname: s.name,
       kernel: this.d.kernel,
@@ -392,6 +393,7 @@ export class Host {
       kids.self = link(String(procs[procs.length - 1].pid));
       return dir(kids, { mode: 0o555 });
     }
+    if (rel[0] === 'self' && rel.length === 1) return link(String(procs[procs.length - 1].pid));
     if (rel[0] === 'uptime' && rel.length === 1) return file(`${(now - this.bootTime()).toFixed(2)} ${((now - this.bootTime()) * 1.9).toFixed(2)}\n`, { mode: 0o444 });
     const pid = Number(rel[0]);
     const p = procs.find((x) => x.pid === pid);

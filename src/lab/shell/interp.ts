@@ -728,7 +728,12 @@ export class Shell {
       const comp = parts[i];
       const last = i === parts.length - 1;
       const text = comp.map((x) => x.c).join('');
-      const pieces = comp.map((x) => ({ s: x.c, q: x.q }));
+      // runs of equally quoted characters: a bracket expression must be seen whole
+      const pieces: { s: string; q: boolean }[] = [];
+      for (const x of comp) {
+        const lastPiece = pieces[pieces.length - 1];
+        if (lastPiece && lastPiece.q === x.q) lastPiece.s += x.c; else pieces.push({ s: x.c, q: x.q });
+      }
       const next: string[] = [];
       if (comp.length === 0) { paths = paths.map((p) => (p.endsWith('/') ? p : p + '/')); continue; }
       if (!hasGlob(pieces)) {
