@@ -102,17 +102,14 @@ export class HostConnection {
     const live = this.live;
     this.live = undefined;
     if (!live || live.closed) return;
-    return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        live.client.destroy();
-        resolve();
-      }, 2000);
-      live.client.once('close', () => {
-        clearTimeout(t);
-        resolve();
-      });
-      live.client.end();
-    });
+    // Send the disconnect and move on (as ssh does on exit): waiting for the server to close
+    // its side would hold the caller's concurrency slot for a round trip. A server that never
+    // closes is cut off after 2 s in the background.
+    live.closed = true;
+    live.client.end();
+    const cutoff = setTimeout(() => live.client.destroy(), 2000);
+    cutoff.unref();
+    live.client.once('close', () => clearTimeout(cutoff));
   }
 
   /** Forget a connection that dropped or hung (destroying it fires its close handlers). */
