@@ -144,8 +144,10 @@ export interface KeysTrend {
   latest: number | null;
 }
 
+type TrendInput = Pick<HostResult, 'runId' | 'at' | 'keys_in_use' | 'keys_kind' | 'reloads_left'>;
+
 /** The keys-in-use trend of one host's results (any order). */
-export function keysTrend(host: string, results: readonly HostResult[]): KeysTrend {
+export function keysTrend(host: string, results: readonly TrendInput[]): KeysTrend {
   const pts = [...results].sort((a, b) => a.at - b.at).map((r) => ({ at: new Date(r.at).toISOString(), runId: r.runId, keys_in_use: r.keys_in_use, kind: r.keys_kind, reloads_left: r.reloads_left, t: r.at }));
   const known = pts.filter((p) => p.keys_in_use !== null);
   let start = 0;
@@ -185,15 +187,13 @@ export function loadHistory(journal: Journal, opts: { host?: string; runs?: numb
   const results = (runId: string) => journal.hostCheckResults({ runId, host: opts.host }).map(hostResult);
   const curr = runs[0] ? results(runs[0].id) : [];
   const prev = runs[1] ? results(runs[1].id) : [];
-  const byHost = new Map<string, HostResult[]>();
-  const oldest = runs.length ? runs[runs.length - 1].started : undefined;
-  const all = journal.hostCheckResults({ host: opts.host, since: oldest }).map(hostResult);
-  const ids = new Set(runs.map((r) => r.id));
-  for (const r of all) {
-    if (!ids.has(r.runId)) continue;
-    const xs = byHost.get(r.host);
+  // Trends read the lean series (no evidence JSON): thousands of hosts × many runs stay cheap.
+  const byHost = new Map<string, TrendInput[]>();
+  for (const x of journal.hostCheckSeries({ host: opts.host, runs: opts.runs ?? 30 })) {
+    const r: TrendInput = { runId: x.runId, at: x.at, keys_in_use: x.keysInUse ?? null, keys_kind: (x.keysKind as HostResult['keys_kind']) ?? null, reloads_left: x.reloadsLeft ?? null };
+    const xs = byHost.get(x.host);
     if (xs) xs.push(r);
-    else byHost.set(r.host, [r]);
+    else byHost.set(x.host, [r]);
   }
   const trends = [...byHost.entries()].map(([h, rs]) => keysTrend(h, rs)).sort((a, b) => Number(b.growing) - Number(a.growing) || (a.host < b.host ? -1 : 1));
   return { runs, drift: drift(prev, curr), trends };

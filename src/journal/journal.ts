@@ -416,6 +416,43 @@ export class Journal {
     });
   }
 
+  /** Each host's newest host-level check result within the last `runs` check runs (default 30). */
+  latestHostCheckResults(opts: { runs?: number } = {}): CheckRecord[] {
+    return this.guard(() => {
+      const rows = this.db
+        .prepare(
+          `SELECT c.* FROM check_results c JOIN (
+             SELECT max(id) AS id FROM check_results
+             WHERE assertion IS NULL AND run_id IN (SELECT id FROM runs WHERE command = 'check' ORDER BY started DESC, rowid DESC LIMIT ?)
+             GROUP BY host) m ON c.id = m.id
+           ORDER BY c.host`,
+        )
+        .all(opts.runs ?? 30) as CheckRow[];
+      return rows.map(toCheck);
+    });
+  }
+
+  /**
+   * Host-level results without their evidence (cheap for thousands of hosts × many runs):
+   * the last `runs` check runs (default 30), optionally one host, oldest first.
+   */
+  hostCheckSeries(opts: { host?: string; runs?: number } = {}): { runId: string; host: string; at: number; status: CheckRecord['status']; keysInUse?: number; reloadsLeft?: number; keysKind?: string }[] {
+    return this.guard(() => {
+      const rows = this.db
+        .prepare(
+          `SELECT run_id, host, at, status, keys_in_use, reloads_left, json_extract(observed, '$.keys_kind') AS keys_kind FROM check_results
+           WHERE assertion IS NULL AND run_id IN (SELECT id FROM runs WHERE command = 'check' ORDER BY started DESC, rowid DESC LIMIT ?)
+           ${opts.host !== undefined ? 'AND host = ?' : ''}
+           ORDER BY at, id`,
+        )
+        .all(...[opts.runs ?? 30, ...(opts.host !== undefined ? [opts.host] : [])]) as { run_id: string; host: string; at: number; status: CheckRecord['status']; keys_in_use: number | null; reloads_left: number | null; keys_kind: string | null }[];
+      return rows.map((r) => ({
+        runId: r.run_id, host: r.host, at: r.at, status: r.status,
+        keysInUse: r.keys_in_use ?? undefined, reloadsLeft: r.reloads_left ?? undefined, keysKind: r.keys_kind ?? undefined,
+      }));
+    });
+  }
+
   /** Per check run (newest first), how many hosts ended in each check status. */
   checkStatusByRun(opts: { limit?: number } = {}): { runId: string; started: number; counts: Record<string, number> }[] {
     return this.guard(() => {

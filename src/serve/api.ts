@@ -47,15 +47,7 @@ const RISK_ORDER: Record<string, number> = { critical: 0, 'at-risk': 1, unknown:
 
 /** Each host's newest result within the last FLEET_RUNS check runs, most urgent first. */
 export function fleet(journal: Journal): FleetHost[] {
-  const runs = journal.checkRuns({ limit: FLEET_RUNS });
-  if (runs.length === 0) return [];
-  const ids = new Set(runs.map((r) => r.id));
-  const latest = new Map<string, HostResult>();
-  for (const rec of journal.hostCheckResults({ since: runs[runs.length - 1].started })) {
-    if (!ids.has(rec.runId) || latest.has(rec.host)) continue; // newest first: keep the first seen
-    latest.set(rec.host, hostResult(rec));
-  }
-  return [...latest.values()]
+  return journal.latestHostCheckResults({ runs: FLEET_RUNS }).map(hostResult)
     .map((r) => ({
       host: r.host, status: r.status, reason: r.reason, risk: r.risk, keys_in_use: r.keys_in_use, keys_kind: r.keys_kind,
       reloads_left: r.reloads_left, days_left: r.days_left, forecast_death: r.forecast_death, run_id: r.runId, at: new Date(r.at).toISOString(),
@@ -75,10 +67,14 @@ export function summary(journal: Journal, now: Date): Summary {
     if (h.risk) risk[h.risk] = (risk[h.risk] ?? 0) + 1;
   }
   const compliance = journal.checkStatusByRun({ limit: 60 }).reverse().map((r) => ({ run_id: r.runId, at: new Date(r.started).toISOString(), counts: r.counts }));
-  const runs = journal.checkRuns({ limit: 20 }).map((r) => ({
+  return { generated_at: now.toISOString(), today: now.toISOString().slice(0, 10), hosts: hosts.length, status, risk, weeks: deathWeeks(hosts, now), compliance, runs: lastRuns(journal) };
+}
+
+/** The last check runs, newest first (id, status, times, host count, playbook; nothing else). */
+export function lastRuns(journal: Journal, limit = 20): Summary['runs'] {
+  return journal.checkRuns({ limit }).map((r) => ({
     id: r.id, status: r.status, started: new Date(r.started).toISOString(), finished: r.finished ? new Date(r.finished).toISOString() : null, hosts: r.hosts, playbook: r.playbook ?? null,
   }));
-  return { generated_at: now.toISOString(), today: now.toISOString().slice(0, 10), hosts: hosts.length, status, risk, weeks: deathWeeks(hosts, now), compliance, runs };
 }
 
 export function hostDetail(journal: Journal, host: string): HostDetail | undefined {

@@ -6,7 +6,7 @@ import http from 'node:http';
 import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Journal } from '../journal/journal.js';
-import { fleet, hostDetail, summary } from './api.js';
+import { fleet, hostDetail, lastRuns, summary } from './api.js';
 import { PAGE_CSS, PAGE_SCRIPT, pageHtml } from './page.js';
 
 export interface ServeOptions {
@@ -69,7 +69,7 @@ export function startServer(o: ServeOptions): Promise<Server> {
         const d = hostDetail(o.journal, name);
         return d ? json(200, d) : json(404, { error: `no check results for host '${name}'` });
       }
-      if (p === '/api/runs') return json(200, summary(o.journal, now()).runs);
+      if (p === '/api/runs') return json(200, lastRuns(o.journal));
       if (p === '/healthz') return send(200, 'text/plain; charset=utf-8', 'ok\n');
       return json(404, { error: `no such page: ${p}` });
     } catch (e) {

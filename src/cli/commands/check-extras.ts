@@ -80,9 +80,10 @@ export interface CheckReportsOptions {
   waivers?: string;
   /** Where check results are stored (the run must be started in it). */
   journal?: Journal;
-  runId: string;
-  /** Epoch ms (the run's clock). */
-  now(): number;
+  /** Default: the run.start event's id (the journal's run id when the journal is used). */
+  runId?: string;
+  /** Epoch ms (the run's clock; default Date.now). */
+  now?(): number;
   cwd: string;
   /** Dying within this many days is critical (default 30). */
   horizonDays?: number;
@@ -126,7 +127,7 @@ export function attachCheckReports(o: CheckReportsOptions): CheckReports | { err
   let dirty = true;
   const report = (): CheckReport => {
     if (memo && !dirty) return memo.report;
-    const now = new Date(o.now());
+    const now = new Date((o.now ?? Date.now)());
     const rows = builder.rows({ now, horizonDays: o.horizonDays, leak: o.leak });
     const w = applyWaivers(rows, waivers, now);
     memo = { at: now.getTime(), report: buildReport({ runId: o.runId || builder.runId, playbook: builder.playbook, now, rows: w.rows, waivers: { applied: w.applied, expired: w.expired } }) };
