@@ -3,7 +3,7 @@
 // host's facts), the shape every check reporter (JSON, JUnit, Prometheus, HTML, terminal) and
 // the journal read. Waivers are applied afterwards (check/waivers.ts), before summarizing.
 import type { Event } from './events.js';
-import { assessRisk, type HostFacts, type LeakOptions, type Risk } from '../facts/index.js';
+import { assessRisk, type HostFacts, type LeakOptions, type Risk, type RiskAssessment } from '../facts/index.js';
 import { isUnknown } from '../facts/types.js';
 import { EXIT } from './exit-codes.js';
 
@@ -116,8 +116,8 @@ interface HostAcc {
   end?: { status: string; msg?: string };
 }
 
-/** Facts the risk forecast reads; the others are not kept. */
-const RISK_FACTS = new Set(['os', 'apache', 'php_extension', 'imagemagick', 'pthread_keys']);
+/** Facts the risk forecast and the evidence read (`risk` is the engine's derived fact); the others are not kept. */
+const RISK_FACTS = new Set(['os', 'apache', 'php_extension', 'imagemagick', 'pthread_keys', 'risk']);
 
 /** Incremental: one small record per host, fed event by event. */
 export class CheckReportBuilder {
@@ -236,7 +236,11 @@ function riskOf(raw: Record<string, unknown>, opts: RowOptions): RiskPart {
   const hostClock = numberOr(facts.os && !isUnknown(facts.os) ? facts.os.clockEpoch : null, numberOr(facts.apache.clockEpoch, null));
   const nowEpoch = hostClock ?? Math.floor(opts.now.getTime() / 1000);
   try {
-    const r = assessRisk(facts, { ...opts.leak, horizonDays: opts.horizonDays ?? 30, nowEpoch });
+    // The engine's derived `risk` fact (the play's risk_horizon_days, the host's clock) when the
+    // run has it and no other horizon was asked for; else the same assessment made here.
+    const derived = raw.risk as Partial<RiskAssessment> | undefined;
+    const usable = derived && !isUnknown(derived) && typeof derived.risk === 'string' && derived.leak !== undefined && opts.horizonDays === undefined && opts.leak === undefined;
+    const r = usable ? (derived as RiskAssessment) : assessRisk(facts, { ...opts.leak, horizonDays: opts.horizonDays ?? 30, nowEpoch });
     return {
       risk: r.risk, risk_reason: r.reason, keys_in_use: r.keysInUse, keys_kind: r.keysKind, reloads_left: r.reloadsLeft,
       reloads_per_day: r.reloadsPerDay, days_left: r.daysLeft === null ? null : Math.round(r.daysLeft * 10) / 10, forecast_death: r.forecastDeath,

@@ -129,3 +129,17 @@ test('terminal table: grouped by reason, expected and observed shown, safe compl
   const cut = renderCheckTable(foldCheckReport(checkEvents('r', Array.from({ length: 30 }, (_, i) => ({ host: `h${i}`, singleThread: '0' }))), { now: NOW }), { color: false, maxPerGroup: 5 });
   t.regex(cut, /… and 25 more/);
 });
+
+test("the engine's derived risk fact (the play's risk_horizon_days) is used when the run carries it", async (t) => {
+  const { assessRisk } = await import('../../src/facts/index.js');
+  const { factsOf } = await import('./check-fixtures.js');
+  const spec: HostSpec = { host: 'x', clock: CLOCK, keys: 1010, reloads: 1002 };
+  const events = checkEvents('r', [spec]);
+  // As the CLI's gatherer adds it: assessed with a 7-day horizon (14 days left: at-risk, not critical).
+  const risk = assessRisk(factsOf(spec) as never, { horizonDays: 7, nowEpoch: CLOCK });
+  const at = events.findIndex((e) => e.kind === 'host.check');
+  events.splice(at, 0, { kind: 'host.fact', host: 'x', fact: 'risk', value: JSON.parse(JSON.stringify(risk)) });
+  t.is(foldCheckReport(events, { now: NOW }).hosts[0].risk, 'at-risk');
+  t.is(foldCheckReport(events, { now: NOW, horizonDays: 30 }).hosts[0].risk, 'critical', 'an explicit horizon re-assesses');
+  t.is(foldCheckReport(checkEvents('r', [spec]), { now: NOW }).hosts[0].risk, 'critical', 'without the fact: assessed here, 30 days');
+});

@@ -28,7 +28,6 @@ export interface ScheduleCommandOptions extends PlaybookCommandOptions {
   /** Passed on to each check run. */
   report?: string[];
   waivers?: string;
-  horizonDays?: number;
   /** Also print each check's own output. */
   verbose?: boolean;
 }
@@ -57,7 +56,6 @@ export function checkArgv(playbook: string, opts: ScheduleCommandOptions, journa
   a.push('--journal', journal);
   for (const r of opts.report ?? []) a.push('--report', r);
   if (opts.waivers) a.push('--waivers', opts.waivers);
-  if (opts.horizonDays) a.push('--horizon-days', String(opts.horizonDays));
   return a;
 }
 
