@@ -8,6 +8,9 @@ import { adHocCommand } from './commands/adhoc.js';
 import { runsCommand, showCommand } from './commands/runs.js';
 import { rollbackCommand } from './commands/rollback.js';
 import { resumeCommand } from './commands/resume.js';
+import { historyCommand } from './commands/history.js';
+import { scheduleCommand, type ScheduleCommandOptions } from './commands/schedule.js';
+import { serveCommand } from './commands/serve.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -35,6 +38,13 @@ function hostOptions(cmd: Command): Command {
     .option('-K, --ask-become-pass', 'prompt for the sudo password (sent over stdin only)')
     .option('--become-password-env <name>', 'read the sudo password from this environment variable')
     .option('--connect-timeout <seconds>', 'SSH connect timeout (default 10)', (v) => positiveInt(v, '--connect-timeout'));
+}
+
+/** check's (and schedule's) report options. */
+function checkOptions(cmd: Command): Command {
+  return cmd
+    .option('--report <kind:file>', 'also write a report: json, junit, prometheus or html (repeatable)', collect)
+    .option('--waivers <file>', 'YAML file of accepted exceptions (hosts, assertion, justification, expires)');
 }
 
 function positiveInt(v: string, flag: string): number {
@@ -66,6 +76,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
       c.option('--journal <file>', 'the run journal (default $XDG_STATE_HOME/remediate/journal.db)');
       c.option('--allow-irreversible', 'run steps that cannot be undone (the plan marks them)');
     }
+    if (name === 'check') checkOptions(c).option('--journal <file>', 'the run journal (default $XDG_STATE_HOME/remediate/journal.db)');
     c.action((playbook: string, opts: PlaybookCommandOptions) => { result = playbookCommand(name, playbook, opts, io); });
   }
 
@@ -92,6 +103,26 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     .option('-y, --yes', 'do not ask for confirmation').option('--journal <file>', 'journal file')
     .option('--allow-irreversible', 'run steps that cannot be undone')
     .action((run: string, opts) => { result = resumeCommand(run, opts, io); });
+
+  program.command('history').description('check history: drift since the previous check run, keys in use per host over time')
+    .option('--host <host>', 'only this host').option('--runs <n>', 'check runs to look back (default 30)', (v) => positiveInt(v, '--runs'))
+    .option('--json', 'JSON').option('--journal <file>', 'journal file')
+    .action((opts) => { result = historyCommand(opts, io); });
+  checkOptions(hostOptions(program.command('schedule <playbook>').description('run `check` on a cron schedule as a daemon (one log line per event on stdout), or print systemd units')))
+    .requiredOption('--cron <expr>', 'when to check: 5 cron fields ("0 6 * * *"), or 6 with seconds first')
+    .option('--jitter <duration>', 'random delay before each run, e.g. 90, 5m')
+    .option('--timezone <tz>', 'IANA time zone the cron expression is read in (default: local time)')
+    .option('--notify-webhook <url>', 'POST a JSON summary when the non-compliant or at-risk hosts change')
+    .option('--notify-webhook-env <name>', 'read the webhook URL from this environment variable (keeps a token out of argv)')
+    .option('--journal <file>', 'the journal the checks are recorded in')
+    .option('--print-systemd', 'print an equivalent systemd service + timer pair and exit (schedules nothing)')
+    .option('--unit-name <name>', 'systemd unit name (default remediate-check-PLAYBOOK)')
+    .option('--verbose', "also print each check's own output")
+    .action((playbook: string, opts: ScheduleCommandOptions) => { result = scheduleCommand(playbook, opts, io); });
+  program.command('serve').description('the fleet dashboard from the journal (read-only; loopback by default)')
+    .option('--host <address>', 'bind address (default 127.0.0.1)').option('--port <n>', 'port (default 8080)', (v) => positiveInt(v, '--port'))
+    .option('--journal <file>', 'journal file')
+    .action((opts) => { result = serveCommand(opts, io); });
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -24,12 +24,16 @@ import { createTransport } from '../transport.js';
 import { realClock } from '../clock.js';
 import { gatherFactsWith, knownFacts } from '../facts.js';
 import { lockOwner, openCliJournal } from '../journal.js';
+import { attachCheckReports } from './check-extras.js';
 
 export interface PlaybookCommandOptions extends HostOptions {
   yes?: boolean;
   seed?: number;
   journal?: string;
   allowIrreversible?: boolean;
+  /** check: --report KIND:FILE (repeatable), --waivers FILE */
+  report?: string[];
+  waivers?: string;
   /** Set by `resume`: continue this run on these hosts, skipping finished tasks. */
   resume?: { runId: string; hosts: ReadonlySet<string>; done: ReadonlyMap<string, ReadonlySet<number>> };
 }
@@ -119,12 +123,14 @@ export async function playbookCommand(command: 'apply' | 'plan' | 'check', playb
     throw e;
   }
   let journal: Journal | undefined;
-  if (command === 'apply') {
+  if (command !== 'plan') {
     const j = openCliJournal(io, opts.journal);
     if ('error' in j) { io.err(`remediate: ${j.error}\n`); return EXIT.BAD_INPUT; }
     journal = j.journal;
     if (secret) journal.addSecrets(secret);
   }
+  const checks = command === 'check' ? attachCheckReports({ reports: opts.report ?? [], waivers: opts.waivers, journal, cwd: io.cwd, color: io.color, hostname: io.hostname }) : undefined;
+  if (checks && 'error' in checks) { io.err(`remediate: ${checks.error}\n`); journal?.close(); return EXIT.BAD_INPUT; }
   const transport = createTransport(io, { knownHostsFile: opts.knownHosts, hostKeyPolicy: opts.hostKeyPolicy, connectTimeoutMs: opts.connectTimeout ? opts.connectTimeout * 1000 : undefined });
   const clock = realClock();
   const confirm = async (q: string) => {
@@ -192,7 +198,7 @@ export async function playbookCommand(command: 'apply' | 'plan' | 'check', playb
         })
       : newRunId(new Date(clock.now()));
     const toJournal = journal ? journalSink(journal, runId) : undefined;
-    const emit = (e: Event) => { toJournal?.(e); reporter.emit(e); };
+    const emit = (e: Event) => { toJournal?.(e); checks?.emit(e); reporter.emit(e); };
     const fingerprints = new Map<string, string>();
     const owner = lockOwner(io);
     const become = loaded.playbook.plays.some((p) => p.become);
@@ -235,14 +241,15 @@ export async function playbookCommand(command: 'apply' | 'plan' | 'check', playb
     const aborted = outcomes.some((o) => o.aborted);
     // plan and check run every host as one batch: "stopped" means nothing there.
     if (command === 'apply') for (const o of outcomes) if (o.stopReason) io.err(`Rollout of '${o.play}' stopped: ${o.stopReason}\n`);
-    const code = aborted ? EXIT.ABORTED : reporter.exitCode();
+    const code = aborted ? EXIT.ABORTED : checks ? checks.exitCode() : reporter.exitCode();
     emit({ kind: 'run.end', exitCode: code, aborted });
     if (journal) {
       journal.releaseRunLocks(runId);
       journal.finishRun(runId, aborted ? 'aborted' : code === EXIT.OK ? 'succeeded' : outcomes.some((o) => o.stopReason) ? 'failed' : 'partial');
     }
     io.out(reporter.finish());
-    if (journal && (aborted || code !== EXIT.OK)) io.err(`Run ${runId}: \`remediate show ${runId}\` for details; \`remediate ${aborted ? 'resume' : 'rollback'} ${runId}\` to ${aborted ? 'finish it' : 'undo it'}.\n`);
+    if (checks) { const c = await checks.finish(); if (!opts.json) io.out(c.text); for (const f of c.written) io.err(`report: ${f}\n`); }
+    if (journal && command === 'apply' && (aborted || code !== EXIT.OK)) io.err(`Run ${runId}: \`remediate show ${runId}\` for details; \`remediate ${aborted ? 'resume' : 'rollback'} ${runId}\` to ${aborted ? 'finish it' : 'undo it'}.\n`);
     return code;
   } finally {
     await transport.closeAll();
