@@ -18,6 +18,8 @@ export interface FileNode extends Meta {
   prog?: string;
   /** Only root may read it (e.g. /proc/PID/mem, maps of a root process). */
   rootOnly?: boolean;
+  /** A character device: /dev/null reads empty and swallows writes. */
+  dev?: 'null';
   /** Random access instead of `data` (/proc/PID/mem): null = I/O error at that offset. */
   readAt?: (offset: number, length: number) => string | null;
 }
@@ -269,7 +271,15 @@ export class Fs {
     if (!canAccess(r.node, cred, 4)) throw new FsError('EACCES', path);
     const n = r.mount ? r.mount.fn(r.mount.rel, true) : r.node;
     if (!n || n.k !== 'd') throw new FsError('ENOTDIR', path);
-    return [...n.kids.keys()].sort();
+    const names = [...n.kids.keys()];
+    // mount points show in their parent directory like any entry
+    for (const at of this.mountAt.keys()) {
+      const slash = at.lastIndexOf('/');
+      const parent = slash === 0 ? '/' : at.slice(0, slash);
+      const name = at.slice(slash + 1);
+      if (parent === r.path && !n.kids.has(name)) names.push(name);
+    }
+    return names.sort();
   }
 
   // ---- mutation (path copying) ----------------------------------------------------------------
@@ -316,6 +326,10 @@ export class Fs {
   writeFile(path: string, data: string, cred: Cred, opts: { append?: boolean; mode?: number; cwd?: string; exclusive?: boolean } = {}): string {
     const r = this.resolve(path, cred, true, opts.cwd ?? '/');
     if (r.node?.k === 'd') throw new FsError('EISDIR', path);
+    if (r.node?.k === 'f' && r.node.dev === 'null') {
+      if (!canAccess(r.node, cred, 2)) throw new FsError('EACCES', path);
+      return r.path;
+    }
     if (r.node && opts.exclusive) throw new FsError('EEXIST', path);
     if (r.node) {
       if (!canAccess(r.node, cred, 2)) throw new FsError('EACCES', path);

@@ -7,7 +7,7 @@ import { logLines, reload, serverStatus, type LogEvent, type MasterState } from 
 import { DISTROS, GOMP_WITH_NEW_IMAGICK, type Distro, type DistroId, type GompBuild } from './distros.js';
 import { synthLibgomp, synthPthreadLib, KEYS_TABLE_BYTES } from './elf-synth.js';
 import { dir, file, link, ROOT, type Cred, type DirNode, type FileNode, type Node } from './fs.js';
-import { binary, buildTree, coreBinaries, LabMachine, type User } from './machine.js';
+import { BASE_GROUPS, BASE_USERS, binary, buildTree, coreBinaries, LabMachine, type User } from './machine.js';
 import { hostPrograms } from './host-programs.js';
 import type { SessionResult } from './shell/exec.js';
 import type { ProcInfo } from './shell/process.js';
@@ -96,6 +96,7 @@ function image(d: Distro, variant: string): DirNode {
   const add = (p: string, n: Node) => e.push([p, n]);
   for (const x of coreBinaries(d.usrMerged)) e.push(x);
   add('/tmp', dir({}, { mode: 0o1777 }));
+  add('/dev/null', { ...file('', { mode: 0o666 }), dev: 'null' });
   add('/root', dir({}, { mode: 0o700 }));
   add(`/home/${LAB_USER}`, dir({}, { uid: LAB_UID, gid: LAB_UID, mode: 0o755 }));
   add('/run/systemd/system', dir());
@@ -103,7 +104,12 @@ function image(d: Distro, variant: string): DirNode {
   add('/etc/os-release', d.usrMerged ? link('../usr/lib/os-release') : file(d.osRelease));
   if (d.usrMerged) add('/usr/lib/os-release', file(d.osRelease));
   add('/etc/hostname', file('localhost\n'));
-  add('/etc/passwd', file(`root:x:0:0:root:/root:/bin/bash\nwww-data:x:33:33:www-data:/var/www:/usr/sbin/nologin\n${LAB_USER}:x:${LAB_UID}:${LAB_UID}::/home/${LAB_USER}:/bin/sh\n`));
+  // the same users and groups the lab's programs name (ls -l, stat, id)
+  const labGroups: Record<string, string[]> = d.family === 'rhel' ? { wheel: [LAB_USER] } : { adm: [LAB_USER], sudo: [LAB_USER] };
+  add('/etc/passwd', file([...BASE_USERS, { name: LAB_USER, uid: LAB_UID, gid: LAB_UID, home: `/home/${LAB_USER}` }]
+    .map((u) => `${u.name}:x:${u.uid}:${u.gid}:${u.name}:${u.home}:${u.uid === 0 || u.uid === LAB_UID ? '/bin/sh' : '/usr/sbin/nologin'}\n`).join('')));
+  add('/etc/group', file([...Object.entries(BASE_GROUPS), [LAB_USER, LAB_UID] as [string, number]]
+    .map(([g, gid]) => `${g}:x:${gid}:${labGroups[g]?.join(',') ?? ''}\n`).join('')));
   add('/etc/logrotate.conf', file(d.family === 'debian' ? 'weekly\nsu root adm\nrotate 4\ncreate\ninclude /etc/logrotate.d\n' : 'weekly\nrotate 4\ncreate\ndateext\ninclude /etc/logrotate.d\n'));
   const sbin = d.usrMerged ? '/usr/sbin' : '/usr/sbin';
   const lay = libLayout(d);

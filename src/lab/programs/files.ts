@@ -33,13 +33,14 @@ function opts(argv: string[], withArg = ''): { flags: Set<string>; vals: Map<str
 const q = (s: string) => `'${s}'`;
 
 function typeName(n: Node): string {
+  if (n.k === 'f' && n.dev) return 'character special file';
   if (n.k === 'd') return 'directory';
   if (n.k === 'l') return 'symbolic link';
   return n.data.length === 0 && !n.readAt ? 'regular empty file' : 'regular file';
 }
 
 function modeString(n: Node): string {
-  const t = n.k === 'd' ? 'd' : n.k === 'l' ? 'l' : '-';
+  const t = n.k === 'd' ? 'd' : n.k === 'l' ? 'l' : n.dev ? 'c' : '-';
   const bits = 'rwxrwxrwx';
   let s = '';
   for (let i = 0; i < 9; i++) s += n.mode & (1 << (8 - i)) ? bits[i] : '-';

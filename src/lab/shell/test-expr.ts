@@ -25,14 +25,15 @@ export function testExpr(args: string[], fs: Fs, cred: Cred, cwd: string): TestR
     if (!n) return false;
     switch (op) {
       case '-e': return true;
-      case '-f': return n.k === 'f';
       case '-d': return n.k === 'd';
       case '-h': case '-L': return n.k === 'l';
       case '-r': return canAccess(n, cred, 4);
       case '-w': return canAccess(n, cred, 2);
       case '-x': return canAccess(n, cred, 1) && (n.k === 'd' || (n.mode & 0o111) !== 0);
       case '-s': return n.k === 'f' ? (n.readAt ? true : n.data.length > 0) : true;
-      case '-p': case '-S': case '-b': case '-c': return false;
+      case '-c': return n.k === 'f' && n.dev !== undefined;
+      case '-p': case '-S': case '-b': return false;
+      case '-f': return n.k === 'f' && n.dev === undefined;
       case '-u': return (n.mode & 0o4000) !== 0;
       case '-g': return (n.mode & 0o2000) !== 0;
       case '-k': return (n.mode & 0o1000) !== 0;
