@@ -3,7 +3,7 @@
 
 export const PTHREAD_KEYS_MAX = 1024;
 
-export type LogKind = 'start' | 'graceful' | 'sighup' | 'stop' | 'death';
+export type LogKind = 'start' | 'graceful' | 'sighup' | 'stop' | 'death' | 'crash';
 
 export interface LogEvent {
   t: number;      // epoch seconds
@@ -25,6 +25,8 @@ export interface MasterState {
   preloaded: boolean;
   /** When it died (epoch), if it did. */
   diedAt: number | null;
+  /** Why: out of pthread keys on a reload (the incident), or something else (the dieOnReload fault). */
+  diedOf?: 'exhaustion' | 'other';
 }
 
 /** What happens to a master on one reload: +1 key when the (re)loaded libgomp leaks; death at key 1025. */
@@ -62,6 +64,8 @@ export function logLines(e: LogEvent, version: string, binary: string, tid: bool
     case 'sighup': return `${at(0)} [mpm_prefork:notice] ${pid} AH00173: SIGHUP received.  Attempting to restart\n${resumed}`;
     case 'stop': return `${at(0)} [mpm_prefork:notice] ${pid} AH00169: caught SIGTERM, shutting down\n`;
     case 'death': return `${at(0)} [mpm_prefork:notice] ${pid} AH00171: Graceful restart requested, doing restart\n\nlibgomp: could not create thread pool destructor.\n`;
+    // a master that does not come back for another reason: the restart fails to configure
+    case 'crash': return `${at(0)} [mpm_prefork:notice] ${pid} AH00171: Graceful restart requested, doing restart\n${at(0.02)} [core:emerg] ${pid} AH00020: Configuration Failed, exiting\n`;
   }
 }
 

@@ -231,7 +231,7 @@ export class Host {
       if (k < 20 || reloads - k < 3) {
         const r = reload(this.master, leaky);
         this.events.push({ t, kind: r === 'ok' ? 'graceful' : 'death', pid: spec.pidBase });
-        if (r === 'died') this.master.diedAt = t;
+        if (r === 'died') { this.master.diedAt = t; this.master.diedOf = 'exhaustion'; }
       } else {
         reload(this.master, leaky);
       }
@@ -601,10 +601,12 @@ export class Host {
     this.loadConfig();
     const t = this.now();
     const leaky = this.imagickLoaded && this.gompLeakyOnDisk();
-    const r = reload(this.master, leaky, this.spec.faults.dieOnReload === true);
+    const forced = this.spec.faults.dieOnReload === true;
+    const r = reload(this.master, leaky, forced);
     if (r === 'died') {
       this.master.diedAt = t;
-      this.events.push({ t, kind: 'death', pid: this.master.pid });
+      this.master.diedOf = forced ? 'other' : 'exhaustion';
+      this.events.push({ t, kind: forced ? 'crash' : 'death', pid: this.master.pid });
       this.writePidfile();
     } else {
       this.events.push({ t, kind, pid: this.master.pid });
@@ -634,7 +636,7 @@ export class Host {
     const envvars = this.m ? (() => { try { return this.m!.fs.readFile('/etc/apache2/envvars', ROOT); } catch { return ''; } })() : '';
     Object.assign(this.master, {
       alive: true, pid: this.nextPid, start: t, reloads: 0, keys: this.master.baseline,
-      leakyLoaded: this.imagickLoaded && this.gompLeakyOnDisk(), preloaded: /^\s*export\s+LD_PRELOAD=\S*libgomp/m.test(envvars), diedAt: null,
+      leakyLoaded: this.imagickLoaded && this.gompLeakyOnDisk(), preloaded: /^\s*export\s+LD_PRELOAD=\S*libgomp/m.test(envvars), diedAt: null, diedOf: undefined,
     });
     this.mapped = { gomp: this.imagickLoaded ? this.diskGompData() : null, gompDeleted: false };
     this.events.push({ t, kind: 'start', pid: this.master.pid });
@@ -683,7 +685,8 @@ export class Host {
   truth(): { atRisk: boolean; keys: number; alive: boolean; reloads: number; leaky: boolean } {
     const leakyMapped = this.master.alive && this.imagickLoaded && !this.master.preloaded && (this.mapped.gomp ? gompRegistry.get(this.mapped.gomp)?.leaky ?? false : false);
     const openmp = this.d.magick.openmp !== null;
-    return { atRisk: !this.master.alive ? this.master.diedAt !== null : leakyMapped && openmp, keys: this.master.alive ? this.master.keys : 0, alive: this.master.alive, reloads: this.master.reloads, leaky: leakyMapped };
+    // a dead master counts when the leak killed it; one that died of something else does not
+    return { atRisk: !this.master.alive ? this.master.diedOf === 'exhaustion' : leakyMapped && openmp, keys: this.master.alive ? this.master.keys : 0, alive: this.master.alive, reloads: this.master.reloads, leaky: leakyMapped };
   }
 
   /** Digest of durable state: files (with owner/mode, not /proc /run /tmp /var/log) and packages. */

@@ -6,7 +6,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import ssh2, { type ServerChannel } from 'ssh2';
 import { stringify } from 'yaml';
 import { generateFleet, type Profile } from './fleet.js';
-import { Host, LAB_USER } from './host.js';
+import { Host, LAB_USER, type HostFaults } from './host.js';
 import { seededEd25519, type SeededKey } from './keys.js';
 
 const { Server, utils } = ssh2;
@@ -21,6 +21,8 @@ export interface StartLabOptions {
   basePort?: number;
   /** The real clock (epoch ms); the lab's hosts run on it plus the days advanced. Default Date.now. */
   clock?: () => number;
+  /** Faults set on given hosts (by index), replacing what the profile drew: tests of each fault. */
+  faults?: Record<number, HostFaults>;
 }
 
 export interface HostStatus {
@@ -84,6 +86,7 @@ export async function startLab(o: StartLabOptions): Promise<RunningLab> {
   writeFileSync(join(stateDir, '.gitignore'), '*\n');
   const basePort = o.basePort ?? 2222;
   const specs = generateFleet({ hosts: o.hosts, profile: o.profile, seed: o.seed, basePort });
+  for (const [i, f] of Object.entries(o.faults ?? {})) if (specs[Number(i)]) specs[Number(i)].faults = f;
   let offset = 0;
   const realNow = o.clock ?? Date.now;
   const clock = { now: () => realNow() / 1000 + offset };

@@ -1,0 +1,142 @@
+// The faulty profile's faults, each on its own host, seen through the product's ssh transport
+// as a real fleet would show them.
+import test from 'ava';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { startLab, type RunningLab } from '../../src/lab/lab.js';
+import type { HostFaults } from '../../src/lab/host.js';
+import { createSshTransport } from '../../src/transport/ssh/index.js';
+import type { ExecOutcome, HostConn } from '../../src/transport/types.js';
+import { atomicWriteScript } from '../../src/modules/copy.js';
+
+const FAULTS: Record<number, HostFaults> = {
+  0: { unreachable: true },
+  1: { authFailure: true },
+  2: { changedHostKey: true },
+  3: { dropMidCommand: true },
+  4: { diskFull: true },
+  5: { dieOnReload: true },
+  6: { sudoPassword: 'lab-sudo-424242' },
+  7: { slowCommandMs: 3000 },
+  8: { slowHandshakeMs: 4000 },
+  9: { mirrorFailure: true },
+  10: {},
+};
+
+let lab: RunningLab;
+let dir: string;
+let conns: HostConn[];
+const warnings: string[] = [];
+const transport = () => createSshTransport({ homeDir: dir, warn: (m) => warnings.push(m), connectRetries: 0, connectTimeoutMs: 1500 });
+let ssh: ReturnType<typeof createSshTransport>;
+
+test.before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'labf-'));
+  lab = await startLab({ hosts: 11, profile: 'faulty', seed: 9, inventoryPath: join(dir, 'lab.yml'), basePort: 0, faults: FAULTS });
+  const inv = parse(readFileSync(lab.inventoryPath, 'utf8'));
+  const v = inv.all.vars;
+  conns = Object.entries(inv.all.hosts as Record<string, { ansible_host: string; ansible_port: number }>).map(([name, h]) => ({
+    name, address: h.ansible_host, port: h.ansible_port, user: v.ansible_user, connection: 'ssh' as const,
+    privateKeyFile: join(dir, v.ansible_ssh_private_key_file), knownHostsFile: join(dir, v.remediate_known_hosts_file), hostKeyPolicy: 'strict' as const,
+  }));
+  ssh = transport();
+});
+
+test.after.always(async () => {
+  await ssh?.closeAll();
+  await lab?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const exitOf = (r: ExecOutcome) => (r.kind === 'exit' ? r : null);
+
+test('a clean host of the faulty lab answers', async (t) => {
+  const r = exitOf(await ssh.exec(conns[10], { cmd: { argv: ['cat', '/etc/hostname'] } }));
+  t.is(r?.exitCode, 0);
+  t.is(r?.stdout, `${conns[10].name}\n`);
+});
+
+test('unreachable: nothing listens, connection refused', async (t) => {
+  const r = await ssh.exec(conns[0], { cmd: { argv: ['true'] } });
+  t.is(r.kind, 'unreachable');
+  t.regex((r as { reason: string }).reason, /refused|ECONNREFUSED/i);
+});
+
+test('auth failure: the key is refused, permanently', async (t) => {
+  const r = await ssh.exec(conns[1], { cmd: { argv: ['true'] } });
+  t.like(r, { kind: 'unreachable', permanent: true });
+  t.regex((r as { reason: string }).reason, /auth/i);
+});
+
+test('changed host key: refused against known_hosts, permanently', async (t) => {
+  const r = await ssh.exec(conns[2], { cmd: { argv: ['true'] } });
+  t.like(r, { kind: 'unreachable', permanent: true });
+  t.regex((r as { reason: string }).reason, /host key/i);
+});
+
+test('connection dropped mid-command: no exit status, the outcome is unknown', async (t) => {
+  const r = await ssh.exec(conns[3], { cmd: { argv: ['cat', '/etc/os-release'] } });
+  t.is(r.kind, 'unreachable');
+  t.regex((r as { reason: string }).reason, /connection lost/i);
+});
+
+test('disk full: an atomic write fails with ENOSPC and leaves no file behind', async (t) => {
+  const path = '/etc/remediate-full.conf';
+  const w = exitOf(await ssh.exec(conns[4], { cmd: { script: atomicWriteScript(path, '0644') }, become: {}, stdin: Buffer.from('x = 1\n').toString('base64') + '\n' }));
+  t.truthy(w);
+  t.not(w!.exitCode, 0);
+  t.regex(w!.stderr, /No space left on device/);
+  const ls = exitOf(await ssh.exec(conns[4], { cmd: { script: 'ls -a /etc | grep remediate || echo none' }, become: {} }));
+  t.is(ls?.stdout, 'none\n');
+});
+
+test('apache dies on a reload for another reason: not running, not the leak in the log or the truth', async (t) => {
+  const g = exitOf(await ssh.exec(conns[5], { cmd: { argv: ['apachectl', 'graceful'] }, become: {} }));
+  t.is(g?.exitCode, 0, 'apachectl graceful signals and returns');
+  const c = exitOf(await ssh.exec(conns[5], { cmd: { argv: ['curl', '-s', 'http://127.0.0.1/server-status?auto'] } }));
+  t.is(c?.exitCode, 7);
+  const h = lab.status({ perHost: true }).perHost![5];
+  t.false(h.alive);
+  t.false(h.at_risk);
+  const log = exitOf(await ssh.exec(conns[5], { cmd: { script: 'tail -n 2 /var/log/apache2/error.log 2>/dev/null || tail -n 2 /var/log/httpd/error_log' }, become: {} }));
+  t.regex(log!.stdout, /AH00020: Configuration Failed, exiting/);
+  t.notRegex(log!.stdout, /thread pool destructor/);
+});
+
+test('sudo needs a password: -n refused; the password over stdin (sudo -S) works', async (t) => {
+  const n = exitOf(await ssh.exec(conns[6], { cmd: { argv: ['id', '-u'] }, become: {} }));
+  t.is(n?.exitCode, 1);
+  t.regex(n!.stderr, /a password is required/);
+  const bad = exitOf(await ssh.exec(conns[6], { cmd: { argv: ['id', '-u'] }, become: { password: 'wrong' } }));
+  t.is(bad?.exitCode, 1);
+  t.regex(bad!.stderr, /incorrect password/);
+  const ok = exitOf(await ssh.exec(conns[6], { cmd: { argv: ['id', '-u'] }, become: { password: FAULTS[6].sudoPassword } }));
+  t.is(ok?.exitCode, 0);
+  t.is(ok?.stdout, '0\n');
+});
+
+test('slow command: the transport times it out', async (t) => {
+  const r = exitOf(await ssh.exec(conns[7], { cmd: { argv: ['true'] }, timeoutMs: 300 }));
+  t.true(r?.timedOut);
+});
+
+test('slow handshake: longer than the connect timeout is unreachable', async (t) => {
+  const r = await ssh.exec(conns[8], { cmd: { argv: ['true'] } });
+  t.is(r.kind, 'unreachable');
+  t.regex((r as { reason: string }).reason, /time/i);
+});
+
+test('package mirror failure: apt-get update warns of the 503, installs fail', async (t) => {
+  const distro = lab.hosts[9].d;
+  if (distro.family === 'debian') {
+    const u = exitOf(await ssh.exec(conns[9], { cmd: { argv: ['apt-get', 'update'] }, become: {} }));
+    t.is(u?.exitCode, 0);
+    t.regex(u!.stderr, /503\s+Service Unavailable/);
+  } else {
+    const i = exitOf(await ssh.exec(conns[9], { cmd: { argv: ['yum', 'install', '-y', distro.imagickPkg] }, become: {} }));
+    t.is(i?.exitCode, 1);
+    t.regex(i!.stderr, /All mirrors were tried/);
+  }
+});
