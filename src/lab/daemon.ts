@@ -81,7 +81,7 @@ export async function serveControl(lab: RunningLab, socketPath: string, pid: num
 
 /** Start the fleet and the control socket; returns the state it published and a stop function. */
 export async function runDaemon(o: DaemonOptions, pid: number, onStopped: () => void): Promise<{ state: LabState; stop: () => Promise<void> }> {
-  const lab = await startLab({ hosts: o.hosts, profile: o.profile, seed: o.seed, inventoryPath: o.inventoryPath, basePort: o.basePort });
+  const lab = await startLab({ hosts: o.hosts, profile: o.profile, seed: o.seed, inventoryPath: o.inventoryPath, basePort: o.basePort, warmUp: true });
   const state: LabState = {
     pid, seed: o.seed, hosts: o.hosts, profile: o.profile, basePort: o.basePort ?? 2222, socket: o.socketPath,
     inventoryPath: o.inventoryPath, knownHostsPath: lab.knownHostsPath, privateKeyPath: lab.privateKeyPath, startedAt: new Date().toISOString(),

@@ -2,12 +2,13 @@
 // inventory and known_hosts, status, advance (daily logrotate reloads) and stop.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import ssh2, { type ServerChannel } from 'ssh2';
 import { stringify } from 'yaml';
 import { generateFleet, type Profile } from './fleet.js';
 import { Host, LAB_USER, type HostFaults } from './host.js';
 import { seededEd25519, type SeededKey } from './keys.js';
+import { warmUp } from './warmup.js';
 
 const { Server, utils } = ssh2;
 
@@ -23,6 +24,8 @@ export interface StartLabOptions {
   clock?: () => number;
   /** Faults set on given hosts (by index), replacing what the profile drew: tests of each fault. */
   faults?: Record<number, HostFaults>;
+  /** Warm the shell up before listening (warmup.ts): the background lab does, short-lived test labs need not. */
+  warmUp?: boolean;
 }
 
 export interface HostStatus {
@@ -91,6 +94,7 @@ export async function startLab(o: StartLabOptions): Promise<RunningLab> {
   const realNow = o.clock ?? Date.now;
   const clock = { now: () => realNow() / 1000 + offset };
   const hosts = specs.map((s) => new Host(s, clock));
+  if (o.warmUp) warmUp(clock);
   const client = seededEd25519(o.seed, 'client', 'remediate-lab');
   const privateKeyPath = join(stateDir, 'id_ed25519');
   writeFileSync(privateKeyPath, client.private, { mode: 0o600 });
@@ -244,7 +248,8 @@ function handleExec(h: Host, conn: { end(): void }, stream: ServerChannel, comma
 
 function writeInventory(path: string, hosts: Host[], knownHosts: string, key: string): void {
   mkdirSync(dirname(path), { recursive: true });
-  const rel = (p: string) => relative(dirname(resolve(path)), resolve(p));
+  // absolute: ansible and remediate both resolve these against their cwd, not the inventory
+  const abs = (p: string) => resolve(p);
   const groups: Record<string, { hosts: Record<string, null> }> = {};
   const all: Record<string, { ansible_host: string; ansible_port: number }> = {};
   for (const h of hosts) {
@@ -253,7 +258,7 @@ function writeInventory(path: string, hosts: Host[], knownHosts: string, key: st
   }
   const inv = {
     all: {
-      vars: { ansible_user: LAB_USER, ansible_ssh_private_key_file: rel(key), remediate_known_hosts_file: rel(knownHosts), ansible_ssh_common_args: `-o UserKnownHostsFile=${rel(knownHosts)}` },
+      vars: { ansible_user: LAB_USER, ansible_ssh_private_key_file: abs(key), remediate_known_hosts_file: abs(knownHosts), remediate_host_key_policy: 'strict', ansible_ssh_common_args: `-o UserKnownHostsFile=${abs(knownHosts)} -o StrictHostKeyChecking=yes` },
       hosts: all,
       children: groups,
     },

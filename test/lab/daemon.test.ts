@@ -44,8 +44,8 @@ test('lab up starts a background lab; status, advance and down talk to it', asyn
     const names = Object.keys(doc.all.hosts);
     t.is(names.length, 12);
     const vars = doc.all.vars;
-    const key = readFileSync(join(dir, 'inventories', vars.ansible_ssh_private_key_file), 'utf8');
-    const known = readFileSync(join(dir, 'inventories', vars.remediate_known_hosts_file), 'utf8').trim().split('\n');
+    const key = readFileSync(vars.ansible_ssh_private_key_file, 'utf8');
+    const known = readFileSync(vars.remediate_known_hosts_file, 'utf8').trim().split('\n');
     t.is(known.length, 12);
     const st0 = await labStatus(inv, { perHost: true });
     const reachable = st0.perHost!.find((h) => h.faults.length === 0)!;

@@ -39,7 +39,7 @@ test.before(async () => {
   const v = inv.all.vars;
   conns = Object.entries(inv.all.hosts as Record<string, { ansible_host: string; ansible_port: number }>).map(([name, h]) => ({
     name, address: h.ansible_host, port: h.ansible_port, user: v.ansible_user, connection: 'ssh' as const,
-    privateKeyFile: join(dir, v.ansible_ssh_private_key_file), knownHostsFile: join(dir, v.remediate_known_hosts_file), hostKeyPolicy: 'strict' as const,
+    privateKeyFile: v.ansible_ssh_private_key_file, knownHostsFile: v.remediate_known_hosts_file, hostKeyPolicy: 'strict' as const,
   }));
   ssh = transport();
 });

@@ -17,19 +17,25 @@ export class FatalShellError { constructor(readonly code: number) {} }
 
 type Seg = { s: string; q: boolean; split: boolean } | { brk: true };
 
-const parseCache = new Map<string, List | ShellSyntaxError>();
+// Two generations: scripts seen again move to the young one, so one-off texts (a batch with its
+// nonce, a probe naming a pid) age out without evicting the probes every host runs.
+let parseYoung = new Map<string, List | ShellSyntaxError>();
+let parseOld = new Map<string, List | ShellSyntaxError>();
 /** Parsed programs are cached by text: the same probe runs on thousands of hosts. */
 export function parseCached(src: string): List {
-  let r = parseCache.get(src);
+  let r = parseYoung.get(src);
   if (!r) {
-    try {
-      r = new Parser(src).parseProgram();
-    } catch (e) {
-      if (!(e instanceof ShellSyntaxError)) throw e;
-      r = e;
+    r = parseOld.get(src);
+    if (!r) {
+      try {
+        r = new Parser(src).parseProgram();
+      } catch (e) {
+        if (!(e instanceof ShellSyntaxError)) throw e;
+        r = e;
+      }
     }
-    if (parseCache.size > 2000) parseCache.clear();
-    parseCache.set(src, r);
+    if (parseYoung.size >= 500) { parseOld = parseYoung; parseYoung = new Map(); }
+    parseYoung.set(src, r);
   }
   if (r instanceof ShellSyntaxError) throw r;
   return r;
@@ -66,6 +72,33 @@ function plainText(w: Word): string | null {
     w.plain = r;
   }
   return r;
+}
+
+/**
+ * ${x#pat} and friends when pat is literal text with at most a `*` at the far end (`*) `,
+ * `/proc/`, `"$nl"*`): string searches instead of trying every prefix against a regex.
+ * null when the pattern is anything else.
+ */
+function trimLiteral(s: string, op: '#' | '##' | '%' | '%%', chunks: { s: string; q: boolean }[]): string | null {
+  let text = '';
+  let star: 'lead' | 'trail' | null = null;
+  for (let i = 0; i < chunks.length; i++) {
+    const c = chunks[i];
+    if (c.q) { text += c.s; continue; }
+    let t = c.s;
+    if (i === 0 && t.startsWith('*') && (op === '#' || op === '##')) { star = 'lead'; t = t.slice(1); }
+    if (i === chunks.length - 1 && t.endsWith('*') && !t.endsWith('\\*') && (op === '%' || op === '%%')) { star = 'trail'; t = t.slice(0, -1); }
+    if (/[*?[\\]/.test(t)) return null;
+    text += t;
+  }
+  if (op === '#' || op === '##') {
+    if (!star) return s.startsWith(text) ? s.slice(text.length) : s;
+    const at = op === '#' ? s.indexOf(text) : s.lastIndexOf(text);
+    return at < 0 ? s : s.slice(at + text.length);
+  }
+  if (!star) return s.endsWith(text) ? s.slice(0, s.length - text.length) : s;
+  const at = op === '%' ? s.lastIndexOf(text) : s.indexOf(text);
+  return at < 0 ? s : s.slice(0, at);
 }
 
 const NO_ASSIGNS: readonly (readonly [string, string])[] = [];
@@ -667,6 +700,9 @@ export class Shell {
         const s = v ?? '';
         const segs: Seg[] = [];
         this.expandParts(p.word?.parts ?? [], false, segs);
+        const chunks = segs.filter((x): x is Exclude<Seg, { brk: true }> => !('brk' in x));
+        const fast = trimLiteral(s, op, chunks);
+        if (fast !== null) { out.push({ s: fast, q: quoted, split: !quoted }); return; }
         const re = cached(`^(?:${globToRegex(segs.filter((x): x is Exclude<Seg, { brk: true }> => !('brk' in x)).map((x) => ({ s: x.s, q: x.q })))})$`, 's');
         let r = s;
         if (op === '#') { for (let i = 0; i <= s.length; i++) if (re.test(s.slice(0, i))) { r = s.slice(i); break; } }

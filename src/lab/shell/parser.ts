@@ -21,6 +21,9 @@ type Tok =
 
 const OPS = ['&&', '||', ';;', '<<-', '<<', '>>', '<&', '>&', '<>', '>|', ';', '&', '|', '(', ')', '<', '>'];
 const META = new Set([' ', '\t', '\n', ';', '&', '|', '<', '>', '(', ')']);
+/** What ends or interrupts plain text in a word: metacharacters, quotes, expansions, newlines. */
+const SPECIAL_IN_WORD = new Set([' ', '\t', '\n', ';', '&', '|', '<', '>', '(', ')', '\\', "'", '"', '$', '`']);
+const SPECIAL_IN_DQ = new Set(['"', '\\', '$', '`', '\n']);
 const REDIR_OPS = new Set(['<', '>', '>>', '>|', '<>', '<&', '>&', '<<', '<<-']);
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const SPECIAL = new Set(['@', '*', '#', '?', '-', '$', '!']);
@@ -124,6 +127,12 @@ export class Parser {
         break;
       }
       const c = s[this.pos];
+      if (mode === 'normal') {
+        // a run of ordinary characters in one slice
+        let j = this.pos;
+        while (j < s.length && !SPECIAL_IN_WORD.has(s[j])) j++;
+        if (j > this.pos) { lit += s.slice(this.pos, j); this.pos = j; continue; }
+      }
       if (mode === 'normal' && META.has(c)) break;
       if (mode === 'param' && c === '}') break;
       if (mode === 'arith') {
@@ -186,6 +195,9 @@ export class Parser {
     const flush = () => { if (lit) { parts.push({ t: 'lit', v: lit }); lit = ''; } };
     for (;;) {
       if (this.pos >= s.length) throw new ShellSyntaxError(this.line, 'Unterminated quoted string');
+      let j = this.pos;
+      while (j < s.length && !SPECIAL_IN_DQ.has(s[j])) j++;
+      if (j > this.pos) { lit += s.slice(this.pos, j); this.pos = j; continue; }
       const c = s[this.pos];
       if (c === '"') { this.pos++; break; }
       if (c === '\\') {
