@@ -401,7 +401,12 @@ function aptGet(h: Host): Program {
     const args = p.argv.slice(1);
     const sim = args.some((a) => a === '-s' || a === '--simulate' || a === '--dry-run' || a === '--just-print');
     const reinstall = args.includes('--reinstall');
-    const words = args.filter((a) => !a.startsWith('-'));
+    // Options that take a value (-o Debug::NoLocking=1, -t release, -c file) are not words.
+    const words: string[] = [];
+    for (let i = 0; i < args.length; i++) {
+      if (args[i] === '-o' || args[i] === '-t' || args[i] === '-c' || args[i] === '--option' || args[i] === '--target-release') { i++; continue; }
+      if (!args[i].startsWith('-')) words.push(args[i]);
+    }
     const verb = words[0];
     const specs = words.slice(1);
     if (!sim && p.cred.uid !== 0) { io.err('E: Could not open lock file /var/lib/dpkg/lock-frontend - open (13: Permission denied)\nE: Unable to acquire the dpkg frontend lock (/var/lib/dpkg/lock-frontend), are you root?\n'); return 100; }
