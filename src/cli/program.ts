@@ -8,6 +8,7 @@ import { adHocCommand } from './commands/adhoc.js';
 import { runsCommand, showCommand } from './commands/runs.js';
 import { rollbackCommand } from './commands/rollback.js';
 import { resumeCommand } from './commands/resume.js';
+import { labCommand } from './commands/lab.js';
 import { historyCommand } from './commands/history.js';
 import { scheduleCommand, type ScheduleCommandOptions } from './commands/schedule.js';
 import { serveCommand } from './commands/serve.js';
@@ -123,6 +124,21 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     .option('--host <address>', 'bind address (default 127.0.0.1)').option('--port <n>', 'port (default 8080)', (v) => positiveInt(v, '--port'))
     .option('--journal <file>', 'journal file')
     .action((opts) => { result = serveCommand(opts, io); });
+
+  const lab = program.command('lab').description('a simulated fleet of Apache hosts on loopback SSH, for rehearsals (see README)');
+  const labInv = (c: Command) => c.option('-i, --inventory <file>', 'the inventory the lab writes/uses (default inventories/lab.yml)').option('--json', 'JSON');
+  labInv(lab.command('up').description('start N simulated hosts in one background process and write their inventory + known_hosts'))
+    .option('--hosts <n>', 'how many hosts (default 300)', (v) => positiveInt(v, '--hosts'))
+    .option('--profile <name>', 'incident | mixed | faulty (default incident)')
+    .option('--seed <n>', 'same seed, same fleet (default 1)', (v) => positiveInt(v, '--seed'))
+    .action((opts) => { result = labCommand('up', opts, io); });
+  labInv(lab.command('status').description('the fleet at a glance: distros, leaking, crashed, keys in use'))
+    .option('--per-host', 'one row per host (with --json)')
+    .action((opts) => { result = labCommand('status', opts, io); });
+  labInv(lab.command('advance').description('simulate days of logrotate reloads'))
+    .option('--days <n>', 'days to simulate (default 1)', (v) => positiveInt(v, '--days'))
+    .action((opts) => { result = labCommand('advance', opts, io); });
+  labInv(lab.command('down').description('stop the lab')).action((opts) => { result = labCommand('down', opts, io); });
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -1,0 +1,68 @@
+// lab up|status|advance|down: the simulated fleet (src/lab) behind loopback SSH, for rehearsals.
+import path from 'node:path';
+import { labAdvance, labDown, labStatus, labUp, LabError, PROFILES, type LabStatus } from '../../lab/index.js';
+import { EXIT } from '../../report/exit-codes.js';
+import type { Io } from '../io.js';
+
+export interface LabOptions {
+  inventory?: string;
+  hosts?: number;
+  profile?: string;
+  seed?: number;
+  days?: number;
+  json?: boolean;
+  perHost?: boolean;
+}
+
+const DEFAULT_INVENTORY = path.join('inventories', 'lab.yml');
+
+function renderStatus(s: LabStatus): string {
+  const distros = Object.entries(s.byDistro).sort((a, b) => b[1] - a[1]).map(([d, n]) => `${d} ${n}`).join(', ');
+  return [
+    `lab: ${s.hosts} hosts, profile ${s.profile}, seed ${s.seed}, ${s.days} simulated day(s)`,
+    `  distros: ${distros}`,
+    `  at risk (leaking): ${s.atRisk}, crashed masters: ${s.crashed}`,
+    `  pthread keys in use: min ${s.keys.min}, mean ${s.keys.mean.toFixed(1)}, max ${s.keys.max}`,
+  ].join('\n');
+}
+
+export async function labCommand(action: 'up' | 'status' | 'advance' | 'down', opts: LabOptions, io: Io): Promise<number> {
+  const inventoryPath = path.resolve(io.cwd, opts.inventory ?? DEFAULT_INVENTORY);
+  try {
+    switch (action) {
+      case 'up': {
+        const profile = opts.profile ?? 'incident';
+        if (!(PROFILES as readonly string[]).includes(profile)) {
+          io.err(`remediate lab up: --profile: expected one of ${PROFILES.join(', ')}, found '${profile}'\n`);
+          return EXIT.BAD_INPUT;
+        }
+        const r = await labUp({ hosts: opts.hosts ?? 300, profile: profile as (typeof PROFILES)[number], seed: opts.seed ?? 1, inventoryPath });
+        const rel = path.relative(io.cwd, inventoryPath) || inventoryPath;
+        if (opts.json) io.out(JSON.stringify({ ...r.state, readyMs: r.readyMs, inventory: inventoryPath }) + '\n');
+        else io.out(`lab up: ${r.state.hosts} hosts (${profile}, seed ${r.state.seed}) ready in ${(r.readyMs / 1000).toFixed(1)} s, pid ${r.state.pid}\ninventory: ${rel}  (try: remediate plan playbooks/imagick.yml -i ${rel})\n`);
+        return EXIT.OK;
+      }
+      case 'status': {
+        const s = await labStatus(inventoryPath, { perHost: opts.perHost });
+        io.out(opts.json ? JSON.stringify(s) + '\n' : renderStatus(s) + '\n');
+        return EXIT.OK;
+      }
+      case 'advance': {
+        const s = await labAdvance(inventoryPath, opts.days ?? 1);
+        io.out(opts.json ? JSON.stringify(s) + '\n' : renderStatus(s) + '\n');
+        return EXIT.OK;
+      }
+      case 'down': {
+        const r = await labDown(inventoryPath);
+        io.out(r.stopped ? `lab down: stopped pid ${r.pid}\n` : 'lab down: no lab was running\n');
+        return EXIT.OK;
+      }
+    }
+  } catch (e) {
+    if (e instanceof LabError) {
+      io.err(`remediate lab ${action}: ${e.message}\n`);
+      return e.code === 'bad-input' || e.code === 'already-running' || e.code === 'not-running' ? EXIT.BAD_INPUT : EXIT.FAILED;
+    }
+    throw e;
+  }
+}
