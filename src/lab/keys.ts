@@ -2,9 +2,11 @@
 // key and so the same known_hosts file, across restarts and machines. Ed25519 keys are a 32-byte
 // seed; ours is SHA-256 of the lab seed and a label, wrapped in PKCS#8 for node:crypto and
 // written in OpenSSH's own private key format (what ssh2 and the OpenSSH client read).
-import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 
 export interface SeededKey {
+  /** The private key for node:crypto (signing without re-parsing a PEM each time). */
+  keyObject: KeyObject;
   /** -----BEGIN OPENSSH PRIVATE KEY----- … (unencrypted). */
   private: string;
   /** `ssh-ed25519 AAAA… comment` (an authorized_keys / known_hosts key). */
@@ -48,6 +50,7 @@ export function seededEd25519(seed: number | string, label: string, comment = `r
   ]);
   const b64 = blob.toString('base64').replace(/.{1,70}/g, '$&\n');
   return {
+    keyObject: priv,
     private: `-----BEGIN OPENSSH PRIVATE KEY-----\n${b64}-----END OPENSSH PRIVATE KEY-----\n`,
     public: `ssh-ed25519 ${pubBlob.toString('base64')} ${comment}`,
     raw: Buffer.from(raw),

@@ -3,7 +3,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import ssh2, { type ServerChannel } from 'ssh2';
+import { createPublicKey, sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
+import ssh2, { type ParsedKey, type ServerChannel } from 'ssh2';
 import { stringify } from 'yaml';
 import { generateFleet, type Profile } from './fleet.js';
 import { Host, LAB_USER, type HostFaults } from './host.js';
@@ -102,6 +103,7 @@ export async function startLab(o: StartLabOptions): Promise<RunningLab> {
   const clientKey = utils.parseKey(client.public);
   if (clientKey instanceof Error) throw clientKey;
   const clientSSH = clientKey.getPublicSSH();
+  const clientPub = createPublicKey(client.keyObject);
   const netServers: NetServer[] = [];
   const known: string[] = [];
   const sockets = new Set<Socket>();
@@ -117,13 +119,13 @@ export async function startLab(o: StartLabOptions): Promise<RunningLab> {
       return;
     }
     const presented = f.changedHostKey ? seededEd25519(o.seed, `host:${h.spec.name}:reinstalled`) : hostKey;
-    const ssh = new Server({ hostKeys: [presented.private], ident: h.d.family === 'rhel' ? 'OpenSSH_7.4' : 'OpenSSH_9.2p1 Debian-2+deb12u3' }, (conn) => {
+    const ssh = new Server({ hostKeys: [{ key: fastSigner(presented) as unknown as Buffer }], ident: h.d.family === 'rhel' ? 'OpenSSH_7.4' : 'OpenSSH_9.2p1 Debian-2+deb12u3' }, (conn) => {
       conn.on('authentication', (ctx) => {
         if (f.authFailure || ctx.username !== LAB_USER) return ctx.reject(['publickey']);
         if (ctx.method !== 'publickey') return ctx.reject(['publickey']);
         const k = ctx.key;
         if (k.algo !== clientKey.type || !k.data.equals(clientSSH)) return ctx.reject(['publickey']);
-        if (ctx.signature && !clientKey.verify(ctx.blob!, ctx.signature, ctx.hashAlgo)) return ctx.reject(['publickey']);
+        if (ctx.signature && !cryptoVerify(null, ctx.blob!, clientPub, ctx.signature)) return ctx.reject(['publickey']);
         ctx.accept();
       });
       conn.on('error', () => undefined);
@@ -138,6 +140,8 @@ export async function startLab(o: StartLabOptions): Promise<RunningLab> {
     });
     const net = createServer((sock) => {
       sockets.add(sock);
+      // small packets (channel replies, exit status) must not wait for Nagle: 40 ms per command
+      sock.setNoDelay(true);
       sock.on('close', () => sockets.delete(sock));
       sock.on('error', () => undefined);
       if (f.slowHandshakeMs) { sock.pause(); setTimeout(() => { sock.resume(); ssh.injectSocket(sock); }, f.slowHandshakeMs); }
@@ -207,6 +211,25 @@ export async function startLab(o: StartLabOptions): Promise<RunningLab> {
     },
   };
   return lab;
+}
+
+/**
+ * The host key as ssh2 takes it, parsed once, signing with a KeyObject made once: ssh2 would
+ * re-import the PEM for every handshake's signature (most of a connection's CPU in the lab).
+ */
+function fastSigner(k: SeededKey): ParsedKey {
+  const parsed = utils.parseKey(k.private);
+  if (parsed instanceof Error) throw parsed;
+  Object.defineProperty(parsed, 'sign', {
+    value: (data: Buffer) => {
+      try {
+        return cryptoSign(null, data, k.keyObject);
+      } catch (e) {
+        return e as Error;
+      }
+    },
+  });
+  return parsed;
 }
 
 /** One exec request: run the command on the host model, stream the result back (faults applied). */

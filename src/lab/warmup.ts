@@ -47,7 +47,7 @@ exit 0
 `;
 
 /** Run the workout `rounds` times over one throwaway host per distro of the profile's first hosts. */
-export function warmUp(clock: LabClock, rounds = 12): void {
+export function warmUp(clock: LabClock, rounds = 6): void {
   const specs = generateFleet({ hosts: 40, profile: 'mixed', seed: 0x5eed, basePort: 0 });
   const seen = new Set<string>();
   const hosts: Host[] = [];
