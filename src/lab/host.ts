@@ -116,7 +116,8 @@ function image(d: Distro, variant: string): DirNode {
   add(lay.libc, file(pthreadLib('libc', d.glibc).data, { mode: 0o755 }));
   if (lay.libpthread) add(lay.libpthread, file(pthreadLib('libpthread', d.glibc).data, { mode: 0o755 }));
   const gomp = variant === 'updated' && d.gompUpdate ? d.gompUpdate : d.gomp;
-  add(gompPath(d), file(gompFile(gomp, variant === 'stillLeaks' ? ' local-rebuild' : ''), { mode: 0o644 }));
+  // stillLeaks: a local rebuild that leaks whatever the distro's build does, kept by upgrades
+  add(gompPath(d), file(variant === 'stillLeaks' ? gompFile({ ...gomp, leaky: true }, ' local-rebuild') : gompFile(gomp), { mode: 0o644 }));
   add(`${d.libdir}/libgomp.so.1`, link('libgomp.so.1.0.0'));
   add(`${d.libdir}/libMagickCore-6.Q16.so.6`, file(`\x7fELF lab ${d.magick.version}\n`));
   add('/usr/bin/curl', binary('curl'));

@@ -54,3 +54,56 @@ test('same seed, same fleet', async (t) => {
   t.deepEqual(a, b);
   t.notDeepEqual(a, c);
 });
+
+test('LD_PRELOAD of libgomp in envvars, then a full restart: reloads leak no key', (t) => {
+  const h = new Host(spec('ubuntu1804', 100), clock);
+  const before = h.master.keys;
+  h.run('sudo -n apachectl graceful', { user: 'lab' });
+  t.is(h.master.keys, before + 1, 'leaks before the fix');
+  const w = h.run(`echo 'export LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libgomp.so.1' | sudo -n tee -a /etc/apache2/envvars >/dev/null && sudo -n systemctl restart apache2`, { user: 'lab' });
+  t.is(w.exitCode, 0, w.stderr);
+  const base = h.master.keys;
+  t.is(base, 7, 'a new master starts at the baseline');
+  for (let i = 0; i < 5; i++) h.run('sudo -n apachectl graceful', { user: 'lab' });
+  t.is(h.master.keys, base);
+  t.false(h.truth().atRisk);
+});
+
+test('stillLeaks fault: the Imagick upgrade installs, yet the libgomp on disk still leaks', (t) => {
+  const fixed = new Host(spec('rhel7', 10), clock);
+  const faulty = new Host({ ...spec('rhel7', 10), faults: { stillLeaks: true } }, clock);
+  for (const h of [fixed, faulty]) {
+    const cand = h.d.imagickCandidate!.version;
+    const r = h.run(`sudo -n yum install -y ${h.d.imagickPkg}-${cand} && sudo -n systemctl restart httpd`, { user: 'lab' });
+    t.is(r.exitCode, 0, r.stderr);
+    t.is(h.imagickVersion(), '3.7.0');
+    const k = h.master.keys;
+    for (let i = 0; i < 3; i++) h.run('sudo -n systemctl reload httpd', { user: 'lab' });
+    t.is(h.master.keys - k, h === faulty ? 3 : 0, h === faulty ? 'still leaks' : 'fixed');
+  }
+});
+
+test('the lab warm-up workout runs cleanly on every distro', async (t) => {
+  const { WORKOUT } = await import('../../src/lab/warmup.js');
+  const { DISTROS } = await import('../../src/lab/distros.js');
+  for (const d of Object.keys(DISTROS) as HostSpec['distro'][]) {
+    const r = new Host(spec(d, 3), clock).run(WORKOUT, { user: 'lab' });
+    t.is(r.exitCode, 0, `${d}: ${r.stderr}`);
+    t.is(r.stderr, '', d);
+    t.regex(r.stdout, /^osr\|/m, d);
+  }
+});
+
+test('read-only probes change nothing: no mutation counted, the durable-state hash unchanged', async (t) => {
+  const { FACTS, batchProbe } = await import('../../src/facts/index.js');
+  const h = new Host(spec('debian12', 30), clock);
+  h.machine();
+  const hash = h.hash();
+  const r = h.run(`sudo -n sh -c '${batchProbe(Object.values(FACTS), { vars: {} }).replace(/'/g, "'\\''")}'`, { user: 'lab' });
+  t.is(r.exitCode, 0, r.stderr);
+  t.is(h.mutations, 0);
+  t.is(h.hash(), hash);
+  h.run('echo x | sudo -n tee /etc/remediate-mark >/dev/null', { user: 'lab' });
+  t.true(h.mutations > 0);
+  t.not(h.hash(), hash);
+});

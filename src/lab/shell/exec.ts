@@ -69,7 +69,7 @@ export function spawn(m: Machine, argv: string[], o: SpawnOpts): number {
     env: o.env,
     cwd: o.cwd,
     cred: o.cred,
-    fds: new Map(o.fds),
+    fds: o.fds, // programs read and write through it, none replaces a descriptor
     spawn: (a, so) => spawn(m, a, { cred: so?.cred ?? o.cred, env: so?.env ?? o.env, fds: so?.fds ?? p.fds, cwd: so?.cwd ?? o.cwd }),
   };
   try {

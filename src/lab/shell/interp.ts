@@ -101,6 +101,8 @@ function trimLiteral(s: string, op: '#' | '##' | '%' | '%%', chunks: { s: string
   return at < 0 ? s : s.slice(0, at);
 }
 
+const EMPTY_WORD: Word = { parts: [], plain: undefined };
+
 const NO_ASSIGNS: readonly (readonly [string, string])[] = [];
 
 const SHARED_VARS = 1, SHARED_EXPORTED = 2, SHARED_READONLY = 4, SHARED_FUNCS = 8;
@@ -677,7 +679,7 @@ export class Shell {
     }
     const colon = op.startsWith(':');
     const unsetOrNull = v === undefined || (colon && v === '');
-    const word = () => this.expandString(p.word ?? { parts: [] });
+    const word = () => this.expandString(p.word ?? EMPTY_WORD);
     switch (op) {
       case '-': case ':-':
         if (unsetOrNull) { this.expandParts(p.word?.parts ?? [], quoted, out); return; }

@@ -184,7 +184,7 @@ export class Parser {
       this.pos++;
     }
     flush();
-    return { parts };
+    return mkWord(parts);
   }
 
   /** Inside "…": only $, `, \ and the closing quote are special. */
@@ -331,7 +331,7 @@ export class Parser {
         if (l === delim) break;
         body += l + '\n';
       }
-      r.heredoc = quoted ? { parts: [{ t: 'sq', v: body }] } : new Parser(body, bodyLine).heredocWord();
+      r.heredoc = quoted ? mkWord([{ t: 'sq', v: body }]) : new Parser(body, bodyLine).heredocWord();
     }
     this.pending = [];
   }
@@ -361,7 +361,7 @@ export class Parser {
       this.pos++;
     }
     flush();
-    return { parts };
+    return mkWord(parts);
   }
 
   // ---- grammar ------------------------------------------------------------------------------
@@ -613,6 +613,11 @@ export class Parser {
   }
 }
 
+/** Every word has the same shape (plain filled in later by the interpreter): one hidden class. */
+export function mkWord(parts: Part[]): Word {
+  return { parts, plain: undefined };
+}
+
 function count(s: string, c: string): number {
   let n = 0;
   for (let i = s.indexOf(c); i >= 0; i = s.indexOf(c, i + 1)) n++;
@@ -626,7 +631,7 @@ function asAssign(w: Word): Assign | null {
   const m = /^([A-Za-z_][A-Za-z0-9_]*)=/.exec(p.v);
   if (!m) return null;
   const rest = p.v.slice(m[0].length);
-  return { name: m[1], value: { parts: [...(rest ? [{ t: 'lit' as const, v: rest }] : []), ...w.parts.slice(1)] } };
+  return { name: m[1], value: mkWord([...(rest ? [{ t: 'lit' as const, v: rest }] : []), ...w.parts.slice(1)]) };
 }
 
 /** Quote-removed text of a word with no expansions (here-document delimiters). */
