@@ -207,6 +207,8 @@ export class Fs {
           if (last) return { node: undefined, path: path2, parent, parentPath: curPath, name, mount: mount ? { fn: mount, rel: parts.slice(relStart) } : undefined };
           return new FsError('ENOENT', path2);
         }
+        // /proc/PID/exe of another user's process: even the link's target is not for others to see
+        if (next.k === 'l' && next.rootOnly && cred.uid !== 0) return new FsError('EACCES', path2);
         if (next.k === 'l' && (!last || follow)) {
           if (++hops > 40) return new FsError('ELOOP', path);
           const t = next.target;

@@ -61,7 +61,7 @@ const why = realRootSupported();
 const clock = { now: () => 1764156654 };
 const specs = generateFleet({ hosts: 200, profile: 'mixed', seed: 3, basePort: 0 });
 
-for (const distro of ['debian11', 'ubuntu1804', 'debian12', 'rhel7'] as const) {
+for (const distro of ['debian11', 'ubuntu1804', 'debian12', 'rhel7', 'ubuntu1604', 'ubuntu2204', 'rhel8'] as const) {
   (why ? test.skip : test)(`${distro}: the product's scripts give the same stdout and exit status in the lab and under real dash${why ? ` (skipped: ${why})` : ''}`, (t) => {
     const spec = specs.find((s) => s.distro === distro)!;
     // 1. the lab answers every script once: the modelled programs' answers are recorded
@@ -83,6 +83,9 @@ for (const distro of ['debian11', 'ubuntu1804', 'debian12', 'rhel7'] as const) {
       for (const c of cases) {
         const lab = b.run(c.script, { user: c.user, stdin: c.stdin });
         const real = runReal(dir, c.script, { user: c.user, stdin: c.stdin });
+        // The one thing a file tree cannot show: the kernel refuses others even readlink of a
+        // root process's /proc/PID/exe (the lab does too); the copied symlink is readable.
+        if (c.user !== 'root') real.stdout = real.stdout.replace(/^(\|?)exe\|\/.*\n/m, '');
         if (lab.stdout === real.stdout && lab.exitCode === real.exitCode) continue;
         differ.push(`${c.name} as ${c.user}: exit ${lab.exitCode} in the lab, ${real.exitCode} real\n${firstDifference(lab.stdout, real.stdout)}\n  lab stderr: ${lab.stderr.slice(0, 600)}\n  real stderr: ${real.stderr.slice(0, 600)}`);
       }
