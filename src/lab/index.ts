@@ -4,3 +4,4 @@ export { labUp, labStatus, labAdvance, labDown, readLabState, LabError, PROFILES
 export { startLab, stateDirFor, type StartLabOptions, type RunningLab, type LabStatus, type HostStatus } from './lab.js';
 export type { LabState } from './daemon.js';
 export type { Profile } from './fleet.js';
+export { statusSummary, hashLines, mutationLines } from './report.js';

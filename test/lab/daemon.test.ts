@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import { parse } from 'yaml';
-import { labAdvance, labDown, labStatus, labUp, LabError, readLabState, startLab } from '../../src/lab/index.js';
+import { hashLines, labAdvance, labDown, labStatus, labUp, LabError, mutationLines, readLabState, startLab, statusSummary } from '../../src/lab/index.js';
 
 function run(host: string, port: number, key: string, knownKey: string, cmd: string): Promise<{ code: number; out: string }> {
   return new Promise((res, rej) => {
@@ -66,6 +66,15 @@ test('lab up starts a background lab; status, advance and down talk to it', asyn
     const after = (await labStatus(inv, { perHost: true })).perHost!.find((x) => x.host === leaky.host)!;
     if (after.alive) t.is(after.keys_in_use, leaky.keys_in_use + 3);
     else t.true(leaky.keys_in_use + 3 > 1024, 'died only at key 1025');
+
+    // the CLI's text forms: a summary, sorted HOST SHA256 lines, HOST MUTATIONS lines
+    const full = await labStatus(inv, { perHost: true, hash: true });
+    t.regex(statusSummary(full), /^lab: 12 hosts, profile incident, seed 5, 3 day\(s\) advanced\n/);
+    const hashes = hashLines(full).trim().split('\n');
+    t.is(hashes.length, 12);
+    t.deepEqual(hashes, [...hashes].sort());
+    t.regex(hashes[0], /^web-0001 [0-9a-f]{64}$/);
+    t.regex(mutationLines(full), /^web-0001 \d+\n/);
 
     const down = await labDown(inv);
     t.true(down.stopped);
