@@ -101,6 +101,22 @@ function trimLiteral(s: string, op: '#' | '##' | '%' | '%%', chunks: { s: string
   return at < 0 ? s : s.slice(0, at);
 }
 
+/** The parameter name when the word is exactly "$name" or "${name}" (no operator), else null. */
+function quotedParam(w: Word): string | null {
+  const ps = w.parts;
+  if (ps.length !== 1 || ps[0].t !== 'dq' || ps[0].parts.length !== 1) return null;
+  const p = ps[0].parts[0];
+  return p.t === 'param' && !p.op && !p.length ? p.name : null;
+}
+
+/** The parameter name when the word is exactly $name (unquoted: only for one-string contexts). */
+function bareParam(w: Word): string | null {
+  const ps = w.parts;
+  if (ps.length !== 1) return null;
+  const p = ps[0];
+  return p.t === 'param' && !p.op && !p.length ? p.name : null;
+}
+
 const EMPTY_WORD: Word = { parts: [], plain: undefined };
 
 const NO_ASSIGNS: readonly (readonly [string, string])[] = [];
@@ -333,7 +349,11 @@ export class Shell {
         return;
       }
       case 'for': {
-        const items = c.items ? c.items.flatMap((w) => this.expandWord(w)) : [...this.positional];
+        let items: string[];
+        if (c.items) {
+          items = [];
+          for (const w of c.items) for (const f of this.expandWord(w)) items.push(f);
+        } else items = this.positional.slice();
         let st = 0;
         for (const it of items) {
           this.step();
@@ -410,10 +430,11 @@ export class Shell {
         return;
       }
       if (fn) {
-        const old = assigned.map(([k]) => [k, this.vars.get(k)] as const);
+        const old = assigned.length ? assigned.map(([k]) => [k, this.vars.get(k)] as const) : NO_ASSIGNS;
         for (const [k, v] of assigned) this.setVar(k, v);
         const pos = this.positional;
-        this.positional = argv.slice(1);
+        argv.shift();
+        this.positional = argv;
         try {
           this.runCommand(fn);
         } catch (e) {
@@ -560,6 +581,12 @@ export class Shell {
     // most words are plain text: no expansion, splitting or globbing to do
     const plain = plainText(w);
     if (plain !== null) return [plain];
+    // "$name" (the commonest expansion): its value, one field, nothing to split or glob
+    const q = quotedParam(w);
+    if (q !== null && !(this.opts.u && q !== '@' && q !== '*')) {
+      if (q === '@') return this.positional.slice();
+      if (q !== '*') return [this.getParam(q) ?? ''];
+    }
     const segs: Seg[] = [];
     this.expandParts(w.parts, false, segs);
     const fields = this.split(segs);
@@ -578,6 +605,8 @@ export class Shell {
   expandString(w: Word, heredoc = false): string {
     const plain = plainText(w);
     if (plain !== null) return plain;
+    const q = quotedParam(w) ?? bareParam(w);
+    if (q !== null && q !== '@' && q !== '*' && !this.opts.u) return this.getParam(q) ?? '';
     const segs: Seg[] = [];
     this.expandParts(w.parts, heredoc, segs);
     return segs.map((s) => ('brk' in s ? ' ' : s.s)).join('');
