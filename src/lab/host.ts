@@ -369,8 +369,13 @@ export class Host {
 
   // ---- processes and /proc -----------------------------------------------------------------
 
+  private procsCache: { key: string; list: ProcInfo[] } | null = null;
+
+  /** The process table (kept while the master and the clock's boot time stay the same). */
   procs(): ProcInfo[] {
     const boot = this.bootTime();
+    const key = `${boot}|${this.master.alive}|${this.master.pid}|${this.master.start}`;
+    if (this.procsCache?.key === key) return this.procsCache.list;
     const out: ProcInfo[] = [
       { pid: 1, ppid: 0, uid: 0, comm: 'systemd', args: '/sbin/init', start: boot },
       { pid: 412, ppid: 1, uid: 0, comm: 'sshd', args: '/usr/sbin/sshd -D', start: boot + 5 },
@@ -382,7 +387,9 @@ export class Host {
       const runUid = this.d.family === 'rhel' ? 48 : 33;
       for (let k = 1; k <= 5; k++) out.push({ pid: m.pid + k, ppid: m.pid, uid: runUid, comm: this.comm, args: `${this.binaryPath} -k start`, start: m.start + 1 });
     }
-    return out.sort((a, b) => a.pid - b.pid);
+    out.sort((a, b) => a.pid - b.pid);
+    this.procsCache = { key, list: out };
+    return out;
   }
 
   bootTime(): number {
@@ -431,7 +438,18 @@ export class Host {
     return undefined;
   }
 
-  private mappings(): { start: number; end: number; path: string; data: string | null; deleted: boolean; keys?: number }[] {
+  private mapsCache: { gomp: string | null; deleted: boolean; loaded: boolean; list: ReturnType<Host['computeMappings']> } | null = null;
+
+  /** The master's library mappings (recomputed when what it loaded changes). */
+  private mappings(): ReturnType<Host['computeMappings']> {
+    const c = this.mapsCache;
+    if (c && c.gomp === this.mapped.gomp && c.deleted === this.mapped.gompDeleted && c.loaded === this.imagickLoaded) return c.list;
+    const list = this.computeMappings();
+    this.mapsCache = { gomp: this.mapped.gomp, deleted: this.mapped.gompDeleted, loaded: this.imagickLoaded, list };
+    return list;
+  }
+
+  private computeMappings(): { start: number; end: number; path: string; data: string | null; deleted: boolean; keys?: number }[] {
     const d = this.d;
     const lay = libLayout(d);
     const base = this.spec.libBase;
