@@ -137,8 +137,12 @@ export async function benchLab(hosts = 3000): Promise<string> {
     if (one.ok !== hosts) lines.push(`  first failure: ${JSON.stringify(one.firstBad).slice(0, 300)}`);
 
     // 3. fact gathering on FACT_HOSTS hosts: every fact, batched, with become, plus refine steps
-    const g = await gather(conns.slice(0, FACT_HOSTS), pid, home);
-    lines.push(`fact gathering on ${g.hosts}/${FACT_HOSTS} hosts (all facts, become): ${s(g.ms)}; per host: lab CPU ${(g.labCpu / FACT_HOSTS).toFixed(2)} ms, controller CPU ${(g.clientCpu / FACT_HOSTS).toFixed(2)} ms, wall ${(g.ms / FACT_HOSTS).toFixed(2)} ms; ${g.known}/${g.total} facts known`);
+    // first on a lab that has not run a probe yet (the README's case), then on the next hosts
+    for (const [label, slice] of [['fresh lab', conns.slice(0, FACT_HOSTS)], ['again, next hosts', conns.slice(FACT_HOSTS, 2 * FACT_HOSTS)]] as const) {
+      if (slice.length < FACT_HOSTS) break;
+      const g = await gather(slice, pid, home);
+      lines.push(`fact gathering on ${g.hosts}/${FACT_HOSTS} hosts (all facts, become; ${label}): ${s(g.ms)}; per host: lab CPU ${(g.labCpu / FACT_HOSTS).toFixed(2)} ms, controller CPU ${(g.clientCpu / FACT_HOSTS).toFixed(2)} ms, wall ${(g.ms / FACT_HOSTS).toFixed(2)} ms; ${g.known}/${g.total} facts known`);
+    }
 
     // 4. baseline: ansible -m raw on the same 300 hosts, same command, same forks
     const cmd = 'cat /etc/os-release';
