@@ -7,7 +7,7 @@
 // `'follow'` edits the link's target and leaves the link as it is (lineinfile, like Ansible).
 import { createTwoFilesPatch } from 'diff';
 import { shQuote } from '../transport/quote.js';
-import { fileProbeScript, parseFileProbe, sha256, writeFileAtomic, type FileState } from './copy.js';
+import { fileProbeScript, parseFileProbe, sha256, writeFileAtomic, type FileState, type CopyInverse } from './copy.js';
 import { describeFailure, unreachableOutcome } from './outcome.js';
 import type { HostContext, Outcome, Planned } from './types.js';
 
@@ -22,15 +22,8 @@ export interface EditState {
   missingDirs: string[];
 }
 
-export interface EditInverse {
-  path: string;
-  existed: boolean;
-  /** base64 of the previous bytes */
-  content?: string;
-  mode?: string;
-  owner?: string;
-  group?: string;
-  sha256?: string;
+/** The copy module's inverse (previous bytes, mode, owner), plus what an edit needs on top. */
+export interface EditInverse extends CopyInverse {
   /** sha256 of what apply writes: rollback tells a later edit by someone else from ours. */
   writtenSha256?: string;
   /** Directories apply creates, outermost first; rollback removes them when empty. */
