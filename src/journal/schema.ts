@@ -127,9 +127,14 @@ export type Identity =
  * version, or something else (an error naming the path, the file untouched).
  */
 export function identify(db: Database.Database, path: string, migrations: readonly Migration[] = MIGRATIONS): Identity {
-  const appId = db.pragma('application_id', { simple: true }) as number;
-  const version = db.pragma('user_version', { simple: true }) as number;
-  const tables = (db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name`).all() as { name: string }[]).map((r) => r.name);
+  // One read transaction for all three reads: another process may be creating the journal at
+  // this moment, and separate reads could see its tables but not yet its application_id.
+  const read = () => ({
+    appId: db.pragma('application_id', { simple: true }) as number,
+    version: db.pragma('user_version', { simple: true }) as number,
+    tables: (db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name`).all() as { name: string }[]).map((r) => r.name),
+  });
+  const { appId, version, tables } = db.inTransaction ? read() : db.transaction(read)();
   if (appId === 0 && version === 0 && tables.length === 0) return { kind: 'fresh' };
   if (appId !== APPLICATION_ID) {
     const shown = tables.slice(0, 5).join(', ') + (tables.length > 5 ? ', …' : '');
