@@ -116,18 +116,9 @@ export interface StepOutcome {
 /** 'started' is written before an inverse is replayed, so a crash mid-rollback is visible. */
 export type RollbackStatus = 'started' | 'restored' | 'failed' | 'skipped';
 
-export interface StepRecord {
+/** An intent as recorded, with what happened to it since. */
+export interface StepRecord extends Intent {
   id: number;
-  runId: string;
-  host: string;
-  task: string;
-  taskIndex: number;
-  module: string;
-  class: StepClass;
-  inverse?: unknown;
-  factsFingerprint: string;
-  summary: string;
-  diff?: string;
   intentAt: number;
   /** Absent: the step may or may not have run (intent without outcome). */
   outcome?: StepOutcome;

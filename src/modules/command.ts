@@ -117,22 +117,18 @@ async function rollbackRun(ctx: HostContext, inv: { cmd: Command; chdir?: string
   return { status: 'changed' };
 }
 
-export const commandModule: Module<RunArgs> = {
-  name: 'command',
-  schema: commandSchema,
-  normalize: normalizeCommandArgs,
-  probe: probeRun,
-  plan: (args, state) => planRun('command', args, state as RunState),
-  apply: (ctx, args) => applyRun(ctx, args),
-  rollback: rollbackRun,
-};
+/** command and shell share everything but their schema and how args become a Command. */
+function runModule(name: 'command' | 'shell', schema: Schema, normalize: (raw: Record<string, unknown>) => RunArgs): Module<RunArgs> {
+  return {
+    name,
+    schema,
+    normalize,
+    probe: probeRun,
+    plan: (args, state) => planRun(name, args, state as RunState),
+    apply: (ctx, args) => applyRun(ctx, args),
+    rollback: rollbackRun,
+  };
+}
 
-export const shellModule: Module<RunArgs> = {
-  name: 'shell',
-  schema: shellSchema,
-  normalize: normalizeShellArgs,
-  probe: probeRun,
-  plan: (args, state) => planRun('shell', args, state as RunState),
-  apply: (ctx, args) => applyRun(ctx, args),
-  rollback: rollbackRun,
-};
+export const commandModule = runModule('command', commandSchema, normalizeCommandArgs);
+export const shellModule = runModule('shell', shellSchema, normalizeShellArgs);
