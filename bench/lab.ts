@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import pLimit from 'p-limit';
 import { parse } from 'yaml';
 import { FACTS, gatherFacts, isUnknown, type ProbeRunner } from '../src/facts/index.js';
+import { labProcessControl } from '../src/cli/lab-process.js';
 import { labDown, labUp } from '../src/lab/index.js';
 import { createSshTransport } from '../src/transport/ssh/index.js';
 import type { HostConn } from '../src/transport/types.js';
@@ -120,9 +121,10 @@ export async function benchLab(hosts = 3000): Promise<string> {
   const inventoryPath = join(dir, 'inventories', 'lab.yml');
   const home = mkdtempSync(join(dir, 'home-'));
   const lines: string[] = [];
+  const proc = labProcessControl();
   try {
     // 1. lab up, as the CLI does it (a detached daemon); ephemeral ports: no clash with a running lab
-    const up = await labUp({ hosts, profile: 'mixed', seed: 1, inventoryPath, basePort: 0, timeoutMs: 600_000 });
+    const up = await labUp({ hosts, profile: 'mixed', seed: 1, inventoryPath, basePort: 0, timeoutMs: 600_000 }, proc);
     const pid = up.state.pid;
     lines.push(`lab up: ${hosts} hosts ready in ${s(up.readyMs)} (${(up.readyMs / hosts).toFixed(2)} ms/host), lab RSS ${procRssMb(pid).toFixed(0)} MB (target < 400)`);
     const conns = connsOf(inventoryPath);
@@ -153,7 +155,7 @@ export async function benchLab(hosts = 3000): Promise<string> {
     else lines.push('  ansible: not installed — baseline skipped');
     return lines.join('\n');
   } finally {
-    await labDown(inventoryPath).catch(() => undefined);
+    await labDown(inventoryPath, proc).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }
 }

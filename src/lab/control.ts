@@ -1,13 +1,14 @@
 // What `remediate lab up|status|advance|down` call: start the lab's background process beside an
 // inventory, talk to it over its control socket, stop it. The lab's state (pid, seed, socket,
 // keys, known_hosts) lives in <inventory dir>/.lab/, never in the journal's state dir.
+// Signals, liveness and the daemon's command line come in as a ProcessControl: only src/cli
+// touches `process` (src/cli/lab-process.ts builds the real one).
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ControlReply, ControlRequest, DaemonOptions, LabState } from './daemon.js';
 import { statePath } from './daemon.js';
 import type { Profile } from './fleet.js';
@@ -33,8 +34,18 @@ export interface LabUpOptions {
   basePort?: number;
   /** How long to wait for every host to listen (default 120 s). */
   timeoutMs?: number;
-  /** The node binary to run the daemon with (default: this one). */
-  nodePath?: string;
+}
+
+/** What the lab's lifecycle needs from the operating system's processes. */
+export interface ProcessControl {
+  /** Whether `pid` is running (a signal 0 that reaches it, or is refused with EPERM). */
+  isAlive(pid: number): boolean;
+  /** Send `sig` to `pid`; a process already gone is not an error. */
+  signal(pid: number, sig: 'SIGTERM' | 'SIGKILL'): void;
+  /** The node binary that runs the daemon. */
+  nodePath: string;
+  /** Arguments before the options JSON: node flags (e.g. a loader) and the daemon's entry script. */
+  daemonArgs: readonly string[];
 }
 
 export interface LabUpResult {
@@ -68,15 +79,6 @@ export function readLabState(inventoryPath: string): LabState | null {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** One request over the control socket. */
 export function request(socketPath: string, req: ControlRequest, timeoutMs = 60_000): Promise<ControlReply> {
   return new Promise((res, rej) => {
@@ -101,40 +103,24 @@ export function request(socketPath: string, req: ControlRequest, timeoutMs = 60_
   });
 }
 
-/** The daemon script beside this module: daemon.js once built, daemon.ts under tsx. */
-function daemonCommand(nodePath: string): { cmd: string; args: string[] } {
-  const here = import.meta.url;
-  const ts = here.endsWith('.ts');
-  const script = fileURLToPath(new URL(ts ? './daemon.ts' : './daemon.js', here));
-  if (!ts) return { cmd: nodePath, args: [script] };
-  let loader = 'tsx';
-  try {
-    loader = import.meta.resolve('tsx');
-  } catch {
-    // resolved by node from the daemon's cwd
-  }
-  return { cmd: nodePath, args: ['--import', loader, script] };
-}
-
 /**
  * Start a lab in the background and wait until every host listens. Writes the inventory, the
  * known_hosts file and the client key; the daemon's log goes to .lab/daemon.log.
  */
-export async function labUp(o: LabUpOptions): Promise<LabUpResult> {
+export async function labUp(o: LabUpOptions, proc: ProcessControl): Promise<LabUpResult> {
   validate(o);
   const inventoryPath = resolve(o.inventoryPath);
   const existing = readLabState(inventoryPath);
-  if (existing && alive(existing.pid)) {
+  if (existing && proc.isAlive(existing.pid)) {
     throw new LabError('already-running', `a lab is already running for ${inventoryPath} (pid ${existing.pid}, ${existing.hosts} hosts, seed ${existing.seed}); \`remediate lab down\` stops it`);
   }
   const stateDir = stateDirFor(inventoryPath);
   mkdirSync(stateDir, { recursive: true });
   const socketPath = socketPathFor(inventoryPath);
   const opts: DaemonOptions = { hosts: o.hosts, profile: o.profile, seed: o.seed, inventoryPath, basePort: o.basePort, socketPath };
-  const { cmd, args } = daemonCommand(o.nodePath ?? process.execPath);
   const log = openSync(join(stateDir, 'daemon.log'), 'a');
   const t0 = performance.now();
-  const child = spawn(cmd, [...args, JSON.stringify(opts)], { detached: true, stdio: ['ignore', log, log, 'ipc'], cwd: stateDir });
+  const child = spawn(proc.nodePath, [...proc.daemonArgs, JSON.stringify(opts)], { detached: true, stdio: ['ignore', log, log, 'ipc'], cwd: stateDir });
   closeSync(log);
   try {
     const state = await new Promise<LabState>((res, rej) => {
@@ -161,15 +147,20 @@ export async function labUp(o: LabUpOptions): Promise<LabUpResult> {
   }
 }
 
-function runningState(inventoryPath: string): LabState {
-  const s = readLabState(resolve(inventoryPath));
-  if (!s || !alive(s.pid)) throw new LabError('not-running', `no lab is running for ${resolve(inventoryPath)} (\`remediate lab up\` starts one)`);
-  return s;
-}
-
+/** Ask the running lab; a missing state file or a socket nobody listens on means no lab runs. */
 async function ask(inventoryPath: string, req: ControlRequest): Promise<ControlReply & { ok: true }> {
-  const s = runningState(inventoryPath);
-  const r = await request(s.socket, req);
+  const notRunning = () => new LabError('not-running', `no lab is running for ${resolve(inventoryPath)} (\`remediate lab up\` starts one)`);
+  const s = readLabState(resolve(inventoryPath));
+  if (!s) throw notRunning();
+  let r: ControlReply;
+  try {
+    r = await request(s.socket, req);
+  } catch (e) {
+    // a lab killed without `down` leaves its state file and socket behind
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ECONNREFUSED') throw notRunning();
+    throw e;
+  }
   if (!r.ok) throw new LabError('bad-input', r.error);
   return r;
 }
@@ -188,9 +179,9 @@ export async function labAdvance(inventoryPath: string, days: number): Promise<L
 }
 
 /** Stop the lab (its hosts stop listening; state.json and the socket are removed). */
-export async function labDown(inventoryPath: string, o: { timeoutMs?: number } = {}): Promise<{ stopped: boolean; pid: number | null }> {
+export async function labDown(inventoryPath: string, proc: ProcessControl, o: { timeoutMs?: number } = {}): Promise<{ stopped: boolean; pid: number | null }> {
   const s = readLabState(resolve(inventoryPath));
-  if (!s || !alive(s.pid)) {
+  if (!s || !proc.isAlive(s.pid)) {
     rmSync(statePath(resolve(inventoryPath)), { force: true }); // a stale state file (crashed lab)
     return { stopped: false, pid: s?.pid ?? null };
   }
@@ -198,12 +189,10 @@ export async function labDown(inventoryPath: string, o: { timeoutMs?: number } =
     await request(s.socket, { op: 'down' }, 10_000);
   } catch {
     // not answering: the process we started gets a SIGTERM
-    try { process.kill(s.pid, 'SIGTERM'); } catch { /* gone */ }
+    proc.signal(s.pid, 'SIGTERM');
   }
   const deadline = Date.now() + (o.timeoutMs ?? 15_000);
-  while (alive(s.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  if (alive(s.pid)) {
-    try { process.kill(s.pid, 'SIGKILL'); } catch { /* gone */ }
-  }
+  while (proc.isAlive(s.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  if (proc.isAlive(s.pid)) proc.signal(s.pid, 'SIGKILL');
   return { stopped: true, pid: s.pid };
 }

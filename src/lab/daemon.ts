@@ -1,10 +1,10 @@
 // The lab's background process: one startLab() serving every host, and a control socket
 // (newline-delimited JSON) for `lab status`, `lab advance` and `lab down`. Started by labUp()
-// (control.ts) as `node daemon.js '<options JSON>'` with an IPC channel it reports readiness on.
+// (control.ts); its entry point, src/cli/lab-daemon.ts, owns argv, the IPC channel it reports
+// readiness on, signals and the exit.
 import { rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Profile } from './fleet.js';
 import { startLab, stateDirFor, type LabStatus, type RunningLab } from './lab.js';
 
@@ -99,24 +99,4 @@ export async function runDaemon(o: DaemonOptions, pid: number, onStopped: () => 
   const control = await serveControl(lab, o.socketPath, pid, () => void stop());
   writeFileSync(statePath(o.inventoryPath), JSON.stringify(state, null, 2) + '\n');
   return { state, stop };
-}
-
-// Entry point: `node daemon.js '<DaemonOptions JSON>'`, readiness reported over the IPC channel.
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const send = (m: unknown) => new Promise<void>((res) => (process.send ? process.send(m, () => res()) : res()));
-  (async () => {
-    try {
-      const o = JSON.parse(process.argv[2] ?? '') as DaemonOptions;
-      const { state, stop } = await runDaemon(o, process.pid, () => process.exit(0));
-      process.once('SIGTERM', () => void stop());
-      process.once('SIGINT', () => void stop());
-      console.error(`${new Date().toISOString()} lab up: ${o.hosts} hosts, profile ${o.profile}, seed ${o.seed}, control ${o.socketPath}`);
-      await send({ ready: true, state });
-      process.disconnect?.();
-    } catch (e) {
-      console.error(`${new Date().toISOString()} lab failed to start: ${(e as Error).stack ?? e}`);
-      await send({ ready: false, error: (e as Error).message });
-      process.exit(1);
-    }
-  })();
 }

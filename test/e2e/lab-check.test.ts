@@ -4,7 +4,7 @@ import test from 'ava';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { labUp, labDown, labStatus, labAdvance } from '../../src/lab/index.js';
+import { labUp, labDown, labStatus, labAdvance } from '../helpers/lab.js';
 import { cli } from '../helpers/cli.js';
 
 const HOSTS = 300;

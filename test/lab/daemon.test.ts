@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import { parse } from 'yaml';
-import { hashLines, labAdvance, labDown, labStatus, labUp, LabError, mutationLines, readLabState, startLab, statusSummary } from '../../src/lab/index.js';
+import { hashLines, LabError, mutationLines, readLabState, startLab, statusSummary } from '../../src/lab/index.js';
+import { labAdvance, labDown, labProcess, labStatus, labUp } from '../helpers/lab.js';
 
 function run(host: string, port: number, key: string, knownKey: string, cmd: string): Promise<{ code: number; out: string }> {
   return new Promise((res, rej) => {
@@ -82,6 +83,31 @@ test('lab up starts a background lab; status, advance and down talk to it', asyn
     const gone = await t.throwsAsync(labStatus(inv));
     t.true(gone instanceof LabError && gone.code === 'not-running');
     t.deepEqual(await labDown(inv), { stopped: false, pid: null });
+  } finally {
+    await labDown(inv).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a lab killed without `down`: status says no lab runs, down clears the stale state, up starts again', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'labk9-'));
+  const inv = join(dir, 'lab.yml');
+  try {
+    const up = await labUp({ hosts: 3, profile: 'mixed', seed: 2, inventoryPath: inv, basePort: 0 });
+    labProcess.signal(up.state.pid, 'SIGKILL');
+    const until = Date.now() + 10_000;
+    while (labProcess.isAlive(up.state.pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    t.false(labProcess.isAlive(up.state.pid));
+    t.is(readLabState(inv)?.pid, up.state.pid, 'the killed lab left its state file behind');
+    const st = await t.throwsAsync(labStatus(inv));
+    t.true(st instanceof LabError && st.code === 'not-running', String(st));
+    const adv = await t.throwsAsync(labAdvance(inv, 1));
+    t.true(adv instanceof LabError && adv.code === 'not-running', String(adv));
+    t.deepEqual(await labDown(inv), { stopped: false, pid: up.state.pid });
+    t.is(readLabState(inv), null);
+    const again = await labUp({ hosts: 3, profile: 'mixed', seed: 2, inventoryPath: inv, basePort: 0 });
+    t.not(again.state.pid, up.state.pid);
+    t.is((await labStatus(inv)).hosts, 3);
   } finally {
     await labDown(inv).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });

@@ -1,8 +1,9 @@
 // lab up|status|advance|down: the simulated fleet (src/lab) behind loopback SSH, for rehearsals.
 import path from 'node:path';
-import { labAdvance, labDown, labStatus, labUp, LabError, PROFILES, type LabStatus } from '../../lab/index.js';
+import { labAdvance, labDown, labStatus, labUp, LabError, PROFILES, type LabStatus, type ProcessControl } from '../../lab/index.js';
 import { EXIT } from '../../report/exit-codes.js';
 import type { Io } from '../io.js';
+import { labProcessControl } from '../lab-process.js';
 
 export interface LabOptions {
   inventory?: string;
@@ -26,7 +27,8 @@ function renderStatus(s: LabStatus): string {
   ].join('\n');
 }
 
-export async function labCommand(action: 'up' | 'status' | 'advance' | 'down', opts: LabOptions, io: Io): Promise<number> {
+/** `proc`: how the lab's daemon is started, probed and signalled (this machine's processes by default). */
+export async function labCommand(action: 'up' | 'status' | 'advance' | 'down', opts: LabOptions, io: Io, proc: ProcessControl = labProcessControl()): Promise<number> {
   const inventoryPath = path.resolve(io.cwd, opts.inventory ?? DEFAULT_INVENTORY);
   try {
     switch (action) {
@@ -36,7 +38,7 @@ export async function labCommand(action: 'up' | 'status' | 'advance' | 'down', o
           io.err(`remediate lab up: --profile: expected one of ${PROFILES.join(', ')}, found '${profile}'\n`);
           return EXIT.BAD_INPUT;
         }
-        const r = await labUp({ hosts: opts.hosts ?? 300, profile: profile as (typeof PROFILES)[number], seed: opts.seed ?? 1, inventoryPath });
+        const r = await labUp({ hosts: opts.hosts ?? 300, profile: profile as (typeof PROFILES)[number], seed: opts.seed ?? 1, inventoryPath }, proc);
         const rel = path.relative(io.cwd, inventoryPath) || inventoryPath;
         if (opts.json) io.out(JSON.stringify({ ...r.state, readyMs: r.readyMs, inventory: inventoryPath }) + '\n');
         else io.out(`lab up: ${r.state.hosts} hosts (${profile}, seed ${r.state.seed}) ready in ${(r.readyMs / 1000).toFixed(1)} s, pid ${r.state.pid}\ninventory: ${rel}  (try: remediate plan playbooks/imagick.yml -i ${rel})\n`);
@@ -53,7 +55,7 @@ export async function labCommand(action: 'up' | 'status' | 'advance' | 'down', o
         return EXIT.OK;
       }
       case 'down': {
-        const r = await labDown(inventoryPath);
+        const r = await labDown(inventoryPath, proc);
         io.out(r.stopped ? `lab down: stopped pid ${r.pid}\n` : 'lab down: no lab was running\n');
         return EXIT.OK;
       }
