@@ -2,7 +2,7 @@
 // mailed, attached to tickets, opened offline). Summary, the hosts-per-week-until-death chart
 // as inline SVG, hosts grouped by status, and each host's evidence in a <details>.
 import type { CheckReport, HostCheckRow } from './check-report.js';
-import { deathWeeks, type DeathWeeks } from './death-weeks.js';
+import { deathWeeks, isDead, type DeathWeeks } from './death-weeks.js';
 
 export function htmlEscape(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
@@ -56,7 +56,7 @@ details table{margin:6px 0 6px 12px;font-size:12px}code{font-size:12px}.expired{
 
 export function renderHtml(report: CheckReport, o: { now: Date; title?: string }): string {
   const s = report.summary;
-  const weeks = deathWeeks(report.hosts, o.now);
+  const weeks = deathWeeks(report.hosts.map((r) => ({ ...r, dead: isDead(r) })), o.now);
   const order = { 'non-compliant': 0, error: 1, unreachable: 2, waived: 3, compliant: 4 } as const;
   const hosts = [...report.hosts].sort((a, b) => order[a.status] - order[b.status] || (a.forecast_death ?? '9999').localeCompare(b.forecast_death ?? '9999') || a.host.localeCompare(b.host));
   const rows = hosts.map((r) => `<tr class="s-${r.status}" data-host="${htmlEscape(r.host)}"><td>${htmlEscape(r.host)}</td><td class="status">${htmlEscape(r.status)}</td>`

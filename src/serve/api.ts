@@ -4,7 +4,7 @@
 // beyond the evidence the check report kept (already redacted by the journal).
 import type { Journal } from '../journal/journal.js';
 import { hostResult, keysTrend, type HostResult, type KeysTrend } from '../check/history.js';
-import { deathWeeks, type DeathWeeks } from '../report/death-weeks.js';
+import { deathWeeks, isDead, type DeathWeeks } from '../report/death-weeks.js';
 
 /** How many check runs back the fleet view looks for each host's latest result. */
 export const FLEET_RUNS = 30;
@@ -14,6 +14,8 @@ export interface FleetHost {
   status: HostResult['status'];
   reason: string;
   risk: HostResult['risk'];
+  /** The master already died (its logs show the exhaustion); a live one at 1024 keys is not. */
+  dead: boolean;
   keys_in_use: number | null;
   keys_kind: HostResult['keys_kind'];
   reloads_left: number | null;
@@ -49,7 +51,7 @@ const RISK_ORDER: Record<string, number> = { critical: 0, 'at-risk': 1, unknown:
 export function fleet(journal: Journal): FleetHost[] {
   return journal.latestHostCheckResults({ runs: FLEET_RUNS }).map(hostResult)
     .map((r) => ({
-      host: r.host, status: r.status, reason: r.reason, risk: r.risk, keys_in_use: r.keys_in_use, keys_kind: r.keys_kind,
+      host: r.host, status: r.status, reason: r.reason, risk: r.risk, dead: isDead(r), keys_in_use: r.keys_in_use, keys_kind: r.keys_kind,
       reloads_left: r.reloads_left, days_left: r.days_left, forecast_death: r.forecast_death, run_id: r.runId, at: new Date(r.at).toISOString(),
     }))
     .sort((a, b) =>

@@ -102,7 +102,7 @@ export const PAGE_SCRIPT = `
       app.appendChild(el('h2', null, ['Hosts by risk']));
       app.appendChild(table(['host', 'risk', 'status', 'keys in use', 'reloads left', 'dies', 'checked'], hosts.map(function (h) {
         return el('tr', { 'data-host': h.host }, [el('td', null, [hostLink(h.host)]), el('td', { 'class': h.risk || '' }, [show(h.risk)]), el('td', { 'class': h.status }, [h.status]),
-          el('td', null, [show(h.keys_in_use) + (h.keys_kind === 'estimate' ? '~' : '')]), el('td', null, [show(h.reloads_left)]), el('td', null, [show(h.forecast_death)]), el('td', { 'class': 'muted' }, [h.at])]);
+          el('td', null, [show(h.keys_in_use) + (h.keys_kind === 'estimate' ? '~' : '')]), el('td', null, [show(h.reloads_left)]), el('td', null, [h.dead ? 'died ' + show(h.forecast_death) : show(h.forecast_death)]), el('td', { 'class': 'muted' }, [h.at])]);
       }), 'hosts'));
       app.appendChild(el('h2', null, ['Last runs']));
       app.appendChild(table(['run', 'status', 'started', 'hosts', 'playbook'], sum.runs.map(function (r) {
