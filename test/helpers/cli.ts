@@ -7,13 +7,13 @@ import type { Io } from '../../src/cli/io.js';
 
 export interface CliRun { code: number; out: string; err: string }
 
-export async function cli(argv: string[], opts: { cwd: string; env?: Record<string, string | undefined>; answers?: string[] } = { cwd: process.cwd() }): Promise<CliRun> {
+export async function cli(argv: string[], opts: { cwd: string; env?: Record<string, string | undefined>; answers?: string[]; signal?: AbortSignal; onOut?: (text: string) => void } = { cwd: process.cwd() }): Promise<CliRun> {
   let out = '';
   let err = '';
   const answers = opts.answers ? [...opts.answers] : undefined;
   const io: Io = {
     argv,
-    out: (t) => { out += t; },
+    out: (t) => { out += t; opts.onOut?.(t); },
     err: (t) => { err += t; },
     isTTY: answers !== undefined,
     columns: 100,
@@ -24,7 +24,8 @@ export async function cli(argv: string[], opts: { cwd: string; env?: Record<stri
     user: os.userInfo().username,
     hostname: os.hostname(),
     pid: process.pid,
-    signal: new AbortController().signal,
+    // a long-lived command (serve, schedule) runs until the caller aborts
+    signal: opts.signal ?? new AbortController().signal,
     ask: answers ? async () => answers.shift() ?? '' : undefined,
   };
   const code = await runCli(argv, io);
