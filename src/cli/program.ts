@@ -70,15 +70,20 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
       plan: 'detect and plan, touching nothing (dry run): what would change, per host',
       check: 'compliance check from facts only; exit code says compliant or not',
     }[name];
-    const c = hostOptions(program.command(`${name} <playbook>`).description(desc));
+    const c = hostOptions(program.command(name === 'apply' ? 'apply [playbook]' : `${name} <playbook>`).description(desc));
     if (name !== 'check') c.option('-y, --yes', 'do not ask for confirmation');
+    if (name === 'plan') {
+      c.option('--out <file>', 'also write the plan as JSON, for `remediate apply --plan FILE`');
+      c.option('--seed <n>', 'seed for order: shuffle (kept in the saved plan)', (v) => positiveInt(v, '--seed'));
+    }
     if (name === 'apply') {
+      c.option('--plan <file>', 'execute exactly this saved plan (from `plan --out`); hosts that drifted since are refused');
       c.option('--seed <n>', 'seed for order: shuffle', (v) => positiveInt(v, '--seed'));
       c.option('--journal <file>', 'the run journal (default $XDG_STATE_HOME/remediate/journal.db)');
       c.option('--allow-irreversible', 'run steps that cannot be undone (the plan marks them)');
     }
     if (name === 'check') checkOptions(c).option('--journal <file>', 'the run journal (default $XDG_STATE_HOME/remediate/journal.db)');
-    c.action((playbook: string, opts: PlaybookCommandOptions) => { result = playbookCommand(name, playbook, opts, io); });
+    c.action((playbook: string | undefined, opts: PlaybookCommandOptions) => { result = playbookCommand(name, playbook, opts, io); });
   }
 
   hostOptions(program.command('inventory').description('show the inventory as Ansible would (ansible-inventory --list/--graph)'))

@@ -47,7 +47,7 @@ export function createReporter(io: Io, o: { json?: boolean; command: 'apply' | '
       if (o.json) return '';
       const parts: string[] = [];
       if (plan) parts.push(plan.render());
-      parts.push(renderRecap(recap.result(), { color: io.color, width: Math.min(io.columns, 120) }));
+      parts.push(renderRecap(recap.result(), { color: io.color, width: Math.min(io.columns, 120), maxHosts: plan ? 50 : undefined }));
       return '\n' + parts.filter(Boolean).join('\n\n') + '\n';
     },
     planText() {

@@ -39,6 +39,13 @@ export interface PlayHostDeps {
   doneTasks?(host: string): ReadonlySet<number>;
   /** Default per-command timeout when a task sets none. */
   defaultTimeoutMs?: number;
+  /** plan mode: this host would be a canary (so `when: is_canary` steps are planned too). */
+  planAsCanary?: boolean;
+  /**
+   * Called with the host's facts before any task: a message refuses the host (a saved plan's
+   * drift check), nothing having been changed.
+   */
+  admit?(host: string, facts: Record<string, unknown>): string | undefined;
 }
 
 interface TaskRun {
@@ -71,7 +78,7 @@ export async function playHost(host: string, conn: HostConn, play: Play, baseSco
   const { emit } = deps;
   emit({ kind: 'host.start', host });
   try {
-    const scope: Scope = { ...baseScope, is_canary: slot?.canary ?? false };
+    const scope: Scope = { ...baseScope, is_canary: (slot?.canary || deps.planAsCanary) ?? false };
     if (play.facts.length > 0 && deps.gatherFacts) {
       const g = await deps.gatherFacts(hostContext(deps.transport, conn, undefined, play, deps), play.facts, scope);
       if (!g.ok) {
@@ -81,12 +88,20 @@ export async function playHost(host: string, conn: HostConn, play: Play, baseSco
       }
       scope.facts = g.facts;
       deps.onFacts?.(host, g.facts);
+      const refused = deps.admit?.(host, g.facts);
+      if (refused) {
+        emit({ kind: 'host.end', host, status: 'failed', msg: refused });
+        return { host, status: 'failed', msg: refused, touched: false };
+      }
       for (const [name, value] of Object.entries(g.facts)) emit({ kind: 'host.fact', host, fact: name, value });
     }
     const pending = new Set<string>();
     const notified = new Set<string>();
     let changed = false;
     const done = deps.doneTasks?.(host);
+    // plan: handlers flushed mid-play (a restart) change what later steps find; those steps
+    // are planned on today's state, so a failure predicted there is only "unknown".
+    const flushedChanges: string[] = [];
     const runList = async (tasks: Task[], isHandler: boolean): Promise<TaskRun | undefined> => {
       for (let i = 0; i < tasks.length; i++) {
         const task = tasks[i];
@@ -101,10 +116,11 @@ export async function playHost(host: string, conn: HostConn, play: Play, baseSco
           if (flushed) return flushed;
           continue;
         }
-        const exec = () => runTask(host, conn, play, task, i, scope, pending, deps);
+        const exec = () => runTask(host, conn, play, task, i, isHandler, scope, pending, deps, isHandler ? [] : flushedChanges);
         const r = task.throttle && slot ? await slot.throttle(`${play.name}\0${i}\0${isHandler}`, task.throttle, exec) : await exec();
         if (r.status === 'changed') {
           changed = true;
+          if (isHandler && deps.mode === 'plan') flushedChanges.push(task.name);
           for (const n of task.notify) notified.add(n);
         }
         if (r.status === 'unreachable') return r;
@@ -135,7 +151,7 @@ export async function playHost(host: string, conn: HostConn, play: Play, baseSco
   }
 }
 
-async function runTask(host: string, conn: HostConn, play: Play, task: Task, index: number, scope: Scope, pending: Set<string>, deps: PlayHostDeps): Promise<TaskRun> {
+async function runTask(host: string, conn: HostConn, play: Play, task: Task, index: number, handler: boolean, scope: Scope, pending: Set<string>, deps: PlayHostDeps, afterHandlers: readonly string[]): Promise<TaskRun> {
   const { emit, mode } = deps;
   const t0 = deps.clock.now();
   const module = deps.modules.get(task.module) as Module;
@@ -143,8 +159,14 @@ async function runTask(host: string, conn: HostConn, play: Play, task: Task, ind
     if (mode === 'apply') emit({ kind: 'host.step', host, task: task.name, status, ms: deps.clock.now() - t0, msg, ...(status === 'failed' && task.ignoreErrors ? { ignored: true } : {}), ...extra });
     return { status, msg };
   };
-  const planned = (status: Planned['status'], summary: string, p?: Partial<Planned>): TaskRun => {
-    emit({ kind: 'host.plan', host, task: task.name, status, diff: p?.diff, reason: p?.reason ?? summary, class: status === 'change' ? p?.class : undefined });
+  const where = { index, handler, module: task.module };
+  const planned = (status0: Planned['status'], summary: string, p?: Partial<Planned>): TaskRun => {
+    let status = status0;
+    if (status === 'fail' && afterHandlers.length) {
+      status = 'unknown';
+      p = { ...p, reason: `runs after ${afterHandlers.map((h) => `'${h}'`).join(', ')}, which change what it will find; as things stand now: ${p?.reason ?? summary}` };
+    }
+    emit({ kind: 'host.plan', host, task: task.name, status, diff: p?.diff, reason: p?.reason ?? summary, class: status === 'change' ? p?.class : undefined, ...(status === 'change' && p?.estimateMs !== undefined ? { estimateMs: p.estimateMs } : {}), ...where });
     if (status === 'change' && task.register) pending.add(task.register);
     return { status: status === 'fail' ? 'failed' : status === 'change' ? 'changed' : status === 'skip' ? 'skipped' : 'ok', msg: summary };
   };
@@ -174,12 +196,9 @@ async function runTask(host: string, conn: HostConn, play: Play, task: Task, ind
     if (e instanceof UnknownDependency) {
       return mode === 'plan' ? planned('unknown', `depends on ${e.variable}, which an earlier task will change`) : step('failed', e.message);
     }
-    if (isUnreachableError(e)) return mode === 'plan' ? (emit({ kind: 'host.plan', host, task: task.name, status: 'unknown', reason: `unreachable: ${(e as Error).message}` }), { status: 'unreachable', msg: (e as Error).message }) : step('unreachable', (e as Error).message);
+    if (isUnreachableError(e)) return mode === 'plan' ? (emit({ kind: 'host.plan', host, task: task.name, status: 'unknown', reason: `unreachable: ${(e as Error).message}`, ...where }), { status: 'unreachable', msg: (e as Error).message }) : step('unreachable', (e as Error).message);
     const msg = (e as Error).message;
-    if (mode === 'plan') {
-      emit({ kind: 'host.plan', host, task: task.name, status: 'fail', reason: msg });
-      return { status: 'failed', msg };
-    }
+    if (mode === 'plan') return planned('fail', msg, { reason: msg });
     return step('failed', msg);
   }
 }

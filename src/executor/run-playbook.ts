@@ -46,6 +46,10 @@ export interface RunPlaybookInput {
   unlockHost?(host: string): void;
   rollbackHost?(host: string): Promise<'restored' | 'failed'>;
   seed?: number;
+  /** plan mode: hosts to plan as canaries (their `when: is_canary` steps are shown). */
+  canaryHosts?: ReadonlySet<string>;
+  /** A message refuses the host after its facts are read, before any task (saved-plan drift). */
+  admit?(host: string, facts: Record<string, unknown>): string | undefined;
 }
 
 export interface PlayOutcome {
@@ -62,6 +66,19 @@ export function hostScope(host: string, play: Play, inv: InventoryView, extraVar
   // Play vars may reference inventory vars and each other (in order); extra vars still win.
   for (const [k, v] of Object.entries(play.vars)) if (!(k in extraVars)) scope[k] = render(v, scope, play.pos, { sources: templates });
   return scope;
+}
+
+/** A host's canary `per:` key, from its scope and facts (of an earlier detect pass). */
+export function canaryKeyFn(play: Play, inv: InventoryView, extraVars: Record<string, unknown>, factsFor: (host: string) => Record<string, unknown> | undefined): (host: string) => string {
+  return (h) => {
+    try {
+      const facts = factsFor(h);
+      return JSON.stringify(evaluateExpr(play.rollout.canary!.per!, { ...hostScope(h, play, inv, extraVars), ...(facts ? { facts } : {}) }) ?? null);
+    } catch (e) {
+      // A host whose key cannot be evaluated is its own variant: it will be a canary too.
+      return `unknown:${h}:${(e as Error).message}`;
+    }
+  };
 }
 
 export async function runPlaybook(input: RunPlaybookInput): Promise<PlayOutcome[]> {
@@ -115,17 +132,11 @@ export async function runPlaybook(input: RunPlaybookInput): Promise<PlayOutcome[
         onFacts: input.onFacts,
         doneTasks: input.doneTasks,
         templates: input.playbook.templates,
+        planAsCanary: input.command === 'plan' && (input.canaryHosts?.has(host) ?? false),
+        admit: input.admit,
       }, slot);
     };
-    const canaryKeyOf = (h: string): string => {
-      try {
-        const facts = input.factsFor?.(h);
-        return JSON.stringify(evaluateExpr(play.rollout.canary!.per!, { ...hostScope(h, play, input.inventory, input.extraVars), ...(facts ? { facts } : {}) }) ?? null);
-      } catch (e) {
-        // A host whose key cannot be evaluated is its own variant: it will be a canary too.
-        return `unknown:${h}:${(e as Error).message}`;
-      }
-    };
+    const canaryKeyOf = canaryKeyFn(play, input.inventory, input.extraVars, (h) => input.factsFor?.(h));
     // plan and check touch nothing: no canary stage, no batches to stop, every host at once.
     const readOnly = input.command !== 'apply';
     const rollout = readOnly ? { ...play.rollout, canary: undefined, serial: [], maxFailPercentage: undefined, pause: undefined } : play.rollout;

@@ -144,8 +144,11 @@ export function planCanary(args: CanaryArgs, st: CanaryState): Planned {
     pid: c.pid, generation: st.apache.generation, statusUrl, healthUrl, healthAny: !args.health_url,
     errorLog: c.errorLog, logOffset: c.errorLogSize ?? 0, keysBefore: measured, keysWhy: why, reloadCmd, clock: c.clock,
   };
-  return { status: 'change', summary: `canary: ${args.reloads} graceful reloads of ${c.name} (master ${c.pid}${gen}); ${evidence}`, class: 'stateless', data };
+  return { status: 'change', summary: `canary: ${args.reloads} graceful reloads of ${c.name} (master ${c.pid}${gen}); ${evidence}`, class: 'stateless', data, estimateMs: args.reloads * (args.interval + RELOAD_ESTIMATE_MS) };
 }
+
+/** A graceful reload plus its observation, for the plan's estimate (a real Apache: ~0.5 s). */
+const RELOAD_ESTIMATE_MS = 500;
 
 /** One reload and its observation, in one round trip. */
 export function reloadOnceScript(d: CanaryData, index: number, prevGeneration: number | null, timeoutMs: number): string {

@@ -153,6 +153,8 @@ export function planPackage(args: PackageArgs, st: PackageState): Planned<Packag
     class: cls,
     inverse: d.kind === 'reinstall' ? undefined : { manager, name: args.name, previous, previousDownloadable, target: d.target },
     data: { manager, action: d.kind, target: d.target, previous } satisfies PackageData,
+    // A download and an install from a mirror: tens of seconds on a real host.
+    estimateMs: 30_000,
   };
 }
 

@@ -157,7 +157,9 @@ export function planService(args: ServiceArgs, st: ServiceState): Planned {
     : act === 'stop' ? `stop ${c.name} (master ${c.pid}) via ${how}`
     : `start ${c.name}${args.state === 'started' ? '' : ` (not running; ${args.state === 'reloaded' ? 'a reload' : 'a restart'} starts it)`} via ${how}`;
   const data: ServiceData = { act, pid: c.pid, generation: st.generation, statusUrl: st.statusUrl, healthUrl, healthAny: !args.health_url, ctl: c };
-  return { status: 'change', summary, class: 'stateless', data };
+  // A staggered restart waits up to `stagger`; a batch lasts about that long.
+  const estimateMs = (act === 'restart' ? (args.stagger ?? 0) + 3000 : 1500);
+  return { status: 'change', summary, class: 'stateless', data, estimateMs };
 }
 
 /** Stable per-host splay in [0, max): the first 32 bits of sha256(name). */

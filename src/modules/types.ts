@@ -23,6 +23,9 @@ export interface Planned<Inverse = unknown> {
   inverse?: Inverse;
   /** Whatever apply needs from planning (rendered args, probed state). */
   data?: unknown;
+  /** How long apply is expected to take, when the module knows better than a default
+   *  (waits, repeated reloads, downloads): for the plan's estimated duration. */
+  estimateMs?: number;
 }
 
 export interface Outcome {

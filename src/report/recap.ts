@@ -168,7 +168,7 @@ export function banner(title: string, width = 80): string {
 }
 
 /** Ansible-style PLAY RECAP, one row per host (sorted), then the totals. */
-export function renderRecap(r: Recap, o: { color: boolean; width?: number }): string {
+export function renderRecap(r: Recap, o: { color: boolean; width?: number; /** list at most this many hosts, those with problems first (a 3000-host plan stays readable) */ maxHosts?: number }): string {
   const anyChecks = r.totals.checks_passed + r.totals.checks_failed + r.totals.checks_error > 0;
   const cols = COLUMNS.filter((c) => c.always || (CHECK_KEYS.has(c.key) ? anyChecks : r.totals[c.key] > 0));
   const row = (name: string, c: Counters, color: Color | undefined) => {
@@ -178,7 +178,11 @@ export function renderRecap(r: Recap, o: { color: boolean; width?: number }): st
     return `${head} : ${cells.join(' ')}`.trimEnd();
   };
   const lines = [banner('PLAY RECAP', o.width)];
-  for (const h of r.hosts) lines.push(row(h.host, h, hostColor(h)));
+  const listed = o.maxHosts !== undefined && r.hosts.length > o.maxHosts
+    ? r.hosts.filter((h) => h.failed || h.unreachable || h.unknown || h.rollback_failed).slice(0, o.maxHosts)
+    : r.hosts;
+  for (const h of listed) lines.push(row(h.host, h, hostColor(h)));
+  if (listed.length < r.hosts.length) lines.push(`… ${r.hosts.length - listed.length} more host(s) not listed${listed.length ? ' (only hosts with failed, unreachable or unknown steps are)' : ''}; --json gives every host`);
   if (r.hosts.length > 1) {
     lines.push('');
     lines.push(row(`total (${r.hosts.length} hosts)`, r.totals, undefined));

@@ -1,7 +1,7 @@
 // apply / plan / check PLAYBOOK: load and validate everything first (bad input changes nothing),
 // then detect → plan → (confirm) → roll out, reporting from the one event stream and
 // journalling every change before it is made.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { loadPlaybook } from '../../playbook/load.js';
@@ -25,6 +25,12 @@ import { realClock } from '../clock.js';
 import { gatherFactsWith, knownFacts } from '../facts.js';
 import { lockOwner, openCliJournal } from '../journal.js';
 import { attachCheckReports } from './check-extras.js';
+import { planPass, type PlanPassResult } from '../../plan/plan-pass.js';
+import { scheduleViews } from '../../plan/schedule.js';
+import { readSavedPlan, toSavedPlan, type SavedPlan } from '../../plan/saved-plan.js';
+import { hostDrift } from '../../plan/drift.js';
+import { humanMs } from '../../plan/estimate.js';
+import { renderSchedule } from '../../report/plan-schedule.js';
 
 export interface PlaybookCommandOptions extends HostOptions {
   yes?: boolean;
@@ -34,6 +40,10 @@ export interface PlaybookCommandOptions extends HostOptions {
   /** check: --report KIND:FILE (repeatable), --waivers FILE */
   report?: string[];
   waivers?: string;
+  /** plan: write the plan here (JSON) for `apply --plan` */
+  out?: string;
+  /** apply: execute exactly this saved plan, refusing hosts that drifted since */
+  plan?: string;
   /** Set by `resume`: continue this run on these hosts, skipping finished tasks. */
   resume?: { runId: string; hosts: ReadonlySet<string>; done: ReadonlyMap<string, ReadonlySet<number>> };
 }
@@ -103,15 +113,80 @@ function sha256File(p: string): string | undefined {
   try { return createHash('sha256').update(readFileSync(p)).digest('hex'); } catch { return undefined; }
 }
 
-export async function playbookCommand(command: 'apply' | 'plan' | 'check', playbookPath: string, opts: PlaybookCommandOptions, io: Io): Promise<number> {
+function inventoryRecord(opts: PlaybookCommandOptions, io: Io): { sources: string[]; sha256: string[] } {
+  const sources = inventorySources(opts, io).map((s) => (s.includes(',') ? s : path.resolve(io.cwd, s)));
+  return { sources, sha256: sources.map((s) => (s.includes(',') ? '' : sha256File(s) ?? '')) };
+}
+
+/** `apply --plan FILE`: the plan, with the playbook, inventory and variables it fixes. */
+function openSavedPlan(file: string, playbookArg: string | undefined, opts: PlaybookCommandOptions, io: Io): { plan: SavedPlan; playbookPath: string; opts: PlaybookCommandOptions } | number {
+  let text: string;
+  try { text = readFileSync(path.resolve(io.cwd, file), 'utf8'); } catch (e) {
+    io.err(`remediate: cannot read plan ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+    return EXIT.BAD_INPUT;
+  }
+  let plan: SavedPlan;
+  try { plan = readSavedPlan(file, text); } catch (e) {
+    if (e instanceof InputError) { io.err(renderProblems(e.problems) + '\n\nnothing was changed on any host.\n'); return EXIT.BAD_INPUT; }
+    throw e;
+  }
+  if (opts.extraVars?.length) { io.err('remediate: -e cannot be combined with --plan: the plan fixes its variables (make a new plan with them).\n'); return EXIT.BAD_INPUT; }
+  if (playbookArg && path.resolve(io.cwd, playbookArg) !== plan.playbook.path) {
+    io.err(`remediate: the plan was made from ${plan.playbook.path}, not ${path.resolve(io.cwd, playbookArg)}: give only --plan.\n`);
+    return EXIT.BAD_INPUT;
+  }
+  return { plan, playbookPath: plan.playbook.path, opts: { ...opts, inventory: opts.inventory?.length ? opts.inventory : plan.inventory.sources, seed: plan.seed, forks: opts.forks ?? plan.forks } };
+}
+
+/** What no longer matches the saved plan: a refusal message per drifted host. */
+function refusalsFor(saved: SavedPlan, pass: PlanPassResult): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const [host, planned] of Object.entries(saved.hosts)) {
+    const now = pass.hosts.get(host);
+    if (!now) continue;
+    const d = hostDrift(planned, now);
+    if (d.length) out.set(host, d);
+  }
+  return out;
+}
+
+function writePlanFile(file: string, plan: SavedPlan): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, JSON.stringify(plan, null, 1) + '\n', { mode: 0o600 });
+  renameSync(tmp, file);
+}
+
+export async function playbookCommand(command: 'apply' | 'plan' | 'check', playbookArg: string | undefined, opts: PlaybookCommandOptions, io: Io): Promise<number> {
   const modules = defaultRegistry();
+  let saved: SavedPlan | undefined;
+  let playbookPath = playbookArg;
+  if (command === 'apply' && opts.plan) {
+    const s = openSavedPlan(opts.plan, playbookArg, opts, io);
+    if (typeof s === 'number') return s;
+    ({ plan: saved, playbookPath, opts } = s);
+  }
+  if (!playbookPath) { io.err(`remediate: ${command} needs a PLAYBOOK${command === 'apply' ? ' (or --plan FILE)' : ''}\n`); return EXIT.BAD_INPUT; }
   const loaded = await load(playbookPath, opts, io, modules);
   if (typeof loaded === 'number') return loaded;
+  if (saved) {
+    const inv = inventoryRecord(opts, io);
+    const stale = [
+      loaded.playbook.sha256 !== saved.playbook.sha256 ? `the playbook ${saved.playbook.path} changed since the plan (sha256 ${saved.playbook.sha256.slice(0, 12)}… → ${loaded.playbook.sha256.slice(0, 12)}…)` : '',
+      JSON.stringify(inv) !== JSON.stringify(saved.inventory) ? `the inventory changed since the plan (${saved.inventory.sources.join(', ')})` : '',
+    ].filter(Boolean);
+    if (stale.length) { io.err(`remediate: refusing to apply ${opts.plan}: ${stale.join('; ')}. Make a new plan.\n`); return EXIT.REFUSED; }
+    loaded.extraVars = saved.extraVars;
+    const planned = new Set(Object.keys(saved.hosts));
+    loaded.limit = new Set([...(loaded.limit ?? planned)].filter((h) => planned.has(h)));
+  }
+  // One seed for the whole command: the preview's canaries and batches are the apply's.
+  const seed = opts.seed ?? (realClock().now() >>> 0);
   if (opts.resume) {
     const keep = opts.resume.hosts;
     loaded.limit = new Set([...(loaded.limit ?? keep)].filter((h) => keep.has(h)));
   }
-  if (command === 'apply' && !opts.yes && !io.ask) {
+  // A saved plan was reviewed when it was made: applying it is the approval (like terraform).
+  if (command === 'apply' && !opts.yes && !io.ask && !saved) {
     io.err('remediate: apply changes hosts and needs confirmation, but there is no TTY to ask on: pass --yes (see `remediate plan` for what would change).\n');
     return EXIT.REFUSED;
   }
@@ -152,12 +227,47 @@ export async function playbookCommand(command: 'apply' | 'plan' | 'check', playb
     signal: io.signal,
     gatherFacts: gatherFactsWith(),
     becomePassword: secret,
-    seed: opts.seed,
+    seed,
     allowIrreversible: opts.allowIrreversible,
+  };
+  const plansFor = async (emit: (e: Event) => void) => {
+    const pass = await planPass({ ...base, seed, doneTasks: opts.resume ? (h) => opts.resume!.done.get(h) ?? new Set() : undefined }, emit);
+    return { pass, schedules: scheduleViews(pass, loaded.playbook, opts.forks) };
   };
   // Facts seen by apply's preview: what canary `per:` keys (one host per distro, …) are read from.
   const previewFacts = new Map<string, Record<string, unknown>>();
+  let refused = new Map<string, string[]>();
+  let fingerprintOf: ((host: string) => string | undefined) | undefined;
   try {
+    if (command === 'plan') {
+      const reporter = createReporter(io, { json: opts.json, command });
+      const runId = newRunId(new Date(clock.now()));
+      reporter.emit({ kind: 'run.start', runId, command, playbook: loaded.playbook.file, hosts: Object.keys(runHosts(loaded)).length, batches: [], at: new Date(clock.now()).toISOString() });
+      const { pass, schedules } = await plansFor((e) => reporter.emit(e));
+      const code = pass.aborted ? EXIT.ABORTED : reporter.exitCode();
+      reporter.emit({ kind: 'run.end', exitCode: code, aborted: pass.aborted });
+      io.out(reporter.finish());
+      if (!opts.json) io.out('\n' + schedules.map((s) => renderSchedule(s, humanMs)).join('\n') + '\n');
+      if (opts.out && !pass.aborted) {
+        const plan = toSavedPlan({
+          createdAt: new Date(clock.now()).toISOString(),
+          createdBy: { user: io.user, host: io.hostname },
+          playbook: { path: path.resolve(io.cwd, playbookPath), sha256: loaded.playbook.sha256 },
+          inventory: inventoryRecord(opts, io),
+          limit: opts.limit,
+          extraVars: loaded.extraVars,
+          seed,
+          forks: opts.forks,
+          schedule: schedules,
+        }, pass.hosts.values());
+        try { writePlanFile(path.resolve(io.cwd, opts.out), plan); } catch (e) {
+          io.err(`remediate: cannot write the plan to ${opts.out}: ${(e as Error).message}\n`);
+          return EXIT.BAD_INPUT;
+        }
+        io.err(`plan: ${opts.out} (${pass.hosts.size} hosts); apply exactly this plan with: remediate apply --plan ${opts.out}\n`);
+      }
+      return code;
+    }
     if (command === 'apply') {
       // The plan first (read-only, same road): shown on a TTY, and irreversible steps refused
       // before any host is touched.
@@ -167,20 +277,31 @@ export async function playbookCommand(command: 'apply' | 'plan' | 'check', playb
         preview.emit(e);
         if (e.kind === 'host.plan' && e.status === 'change' && e.class === 'irreversible') irreversible.push(`${e.host}: ${e.task} (${e.reason ?? ''})`);
       };
-      await runPlaybook({ ...base, command: 'plan', runId: 'preview', emit: collect, onFacts: loaded.playbook.plays.some((p) => p.rollout.canary?.per) ? (h, f) => previewFacts.set(h, f) : undefined, doneTasks: opts.resume ? (h) => opts.resume!.done.get(h) ?? new Set() : undefined });
+      const { pass, schedules } = await plansFor(collect);
+      for (const [h, f] of pass.facts) previewFacts.set(h, f);
       if (io.signal.aborted) return EXIT.ABORTED;
-      if (!opts.json) io.out(preview.planText() + '\n');
+      if (!opts.json) io.out(preview.planText() + '\n\n' + schedules.map((s) => renderSchedule(s, humanMs)).join('\n') + '\n');
+      if (saved) {
+        refused = refusalsFor(saved, pass);
+        fingerprintOf = (h) => saved!.hosts[h]?.fingerprint;
+        if (refused.size) {
+          io.err(`Drift since the plan: ${refused.size} host(s) refused, nothing changed on them:\n${[...refused].slice(0, 20).map(([h, d]) => `  ${h}: ${d.join('; ')}`).join('\n')}${refused.size > 20 ? `\n  … and ${refused.size - 20} more` : ''}\n`);
+          loaded.limit = new Set([...loaded.limit!].filter((h) => !refused.has(h)));
+        }
+      }
       if (irreversible.length && !opts.allowIrreversible) {
         io.err(`remediate: refusing to apply: ${irreversible.length} step(s) cannot be undone:\n  ${irreversible.slice(0, 10).join('\n  ')}${irreversible.length > 10 ? `\n  … and ${irreversible.length - 10} more` : ''}\nGive them an \`undo:\`, mark them \`stateless: true\` if they change nothing durable, or pass --allow-irreversible.\n`);
         return EXIT.REFUSED;
       }
-      if (!opts.yes && !(await confirm('Apply these changes?'))) {
+      if (!opts.yes && !saved && !(await confirm('Apply these changes?'))) {
         io.err('Nothing was changed.\n');
         return EXIT.OK;
       }
     }
     const reporter = createReporter(io, { json: opts.json, command });
     const hosts = runHosts(loaded);
+    // Hosts a saved plan refused are part of the run too (recorded as failed, untouched).
+    for (const h of refused.keys()) { try { hosts[h] ??= loaded.view.conn(h, loaded.view.hostVars(h)); } catch { /* reported per host */ } }
     const runId = opts.resume
       ? opts.resume.runId
       : journal
@@ -203,13 +324,24 @@ export async function playbookCommand(command: 'apply' | 'plan' | 'check', playb
     const owner = lockOwner(io);
     const become = loaded.playbook.plays.some((p) => p.become);
     emit({ kind: 'run.start', runId, command, playbook: loaded.playbook.file, hosts: Object.keys(hosts).length, batches: [], at: new Date(clock.now()).toISOString() });
+    if (refused.size) journal?.recordHosts(runId, [...refused.keys()].map((host) => ({ host, batch: 0, canary: false })));
+    for (const [h, d] of refused) emit({ kind: 'host.end', host: h, status: 'failed', msg: `refused: drifted since the plan: ${d.join('; ')}` });
     const outcomes = await runPlaybook({
       ...base,
+      limit: loaded.limit,
       command,
       runId,
       emit,
       doneTasks: opts.resume ? (h) => opts.resume!.done.get(h) ?? new Set() : undefined,
       factsFor: (h) => previewFacts.get(h),
+      // A saved plan holds between the preview and each host's turn: drift then refuses it too.
+      admit: fingerprintOf
+        ? (h, facts) => {
+            const want = fingerprintOf!(h);
+            const got = factsFingerprint(facts);
+            return want && want !== got ? `refused: drifted since the plan (facts fingerprint ${want} → ${got}); nothing was changed` : undefined;
+          }
+        : undefined,
       recorder: journal ? journalRecorder(journal, runId, (h) => fingerprints.get(h) ?? factsFingerprint({})) : undefined,
       onFacts: journal
         ? (h, facts) => {
