@@ -2,6 +2,7 @@
 // alone: same playbook and inventory, only the hosts that did not finish, skipping each host's
 // tasks that already have an outcome. A step with an intent but no outcome is planned again
 // (its module probes the host: a finished write plans as `ok`).
+import { MASK } from '../../journal/index.js';
 import { EXIT } from '../../report/exit-codes.js';
 import type { Io } from '../io.js';
 import { openCliJournal } from '../journal.js';
@@ -9,10 +10,29 @@ import { playbookCommand, type PlaybookCommandOptions } from './playbook.js';
 
 const FINISHED = new Set(['ok', 'changed', 'failed', 'unreachable', 'skipped', 'rolled_back', 'rollback_failed']);
 
+/**
+ * The -e/--extra-vars values of a run's recorded argv (as redactArgv stored them), in order: a
+ * resumed run must see the variables the run was planned with (a canary's reload count, a
+ * version pin), not the playbook's defaults.
+ */
+export function recordedExtraVars(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const w = argv[i];
+    if (w === '--') break;
+    if (w === '-e' || w === '--extra-vars') {
+      if (i + 1 < argv.length) out.push(argv[++i]);
+    } else if (w.startsWith('--extra-vars=')) out.push(w.slice('--extra-vars='.length));
+    else if (w.startsWith('-e=')) out.push(w.slice(3));
+    else if (/^-e[^-]/.test(w)) out.push(w.slice(2));
+  }
+  return out;
+}
+
 export async function resumeCommand(runArg: string, opts: PlaybookCommandOptions, io: Io): Promise<number> {
   const j = openCliJournal(io, opts.journal);
   if ('error' in j) { io.err(`remediate: ${j.error}\n`); return EXIT.BAD_INPUT; }
-  let args: { playbook: string; inventory: string[]; runId: string; hosts: Set<string>; done: Map<string, Set<number>>; limit?: string } | undefined;
+  let args: { playbook: string; inventory: string[]; runId: string; hosts: Set<string>; done: Map<string, Set<number>>; limit?: string; extraVars?: string[] } | undefined;
   try {
     const id = j.journal.resolveRunId(runArg);
     if (!id.ok) { io.err(`remediate: no single run matches '${runArg}'\n`); return EXIT.BAD_INPUT; }
@@ -30,11 +50,17 @@ export async function resumeCommand(runArg: string, opts: PlaybookCommandOptions
       }
     }
     if (hosts.size === 0) { io.out(`run ${run.id}: every host finished; nothing to resume\n`); return EXIT.OK; }
+    // -e given to resume replaces the recorded ones; a masked (secret) value cannot be replayed.
+    const extraVars = opts.extraVars?.length ? opts.extraVars : recordedExtraVars(run.argv);
+    if (!opts.extraVars?.length && extraVars.some((v) => v.includes(MASK))) {
+      io.err(`remediate: run ${run.id} was given extra vars holding secrets, which the journal does not keep: pass all of its -e values again (remediate resume ${run.id} -e …)\n`);
+      return EXIT.BAD_INPUT;
+    }
     io.err(`Resuming run ${run.id} on ${hosts.size} unfinished host(s).\n`);
     const settings = (run.connection.settings ?? {}) as { limit?: string };
-    args = { playbook: run.playbook, inventory: run.inventoryPaths, runId: run.id, hosts, done, limit: settings.limit };
+    args = { playbook: run.playbook, inventory: run.inventoryPaths, runId: run.id, hosts, done, limit: settings.limit, extraVars };
   } finally {
     j.journal.close();
   }
-  return playbookCommand('apply', args.playbook, { ...opts, inventory: opts.inventory?.length ? opts.inventory : args.inventory, limit: opts.limit, resume: { runId: args.runId, hosts: args.hosts, done: args.done } }, io);
+  return playbookCommand('apply', args.playbook, { ...opts, inventory: opts.inventory?.length ? opts.inventory : args.inventory, extraVars: args.extraVars, limit: opts.limit, resume: { runId: args.runId, hosts: args.hosts, done: args.done } }, io);
 }
