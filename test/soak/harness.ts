@@ -9,7 +9,11 @@ import { fileURLToPath } from 'node:url';
 
 /** mulberry32: a tiny seeded PRNG, so a failing seed replays the same kill point. */
 export function prng(seed: number): () => number {
+  // murmur3's finaliser first: neighbouring seeds (1, 2, 3…) would otherwise start alike.
   let a = seed >>> 0;
+  a = Math.imul(a ^ (a >>> 16), 0x85ebca6b);
+  a = Math.imul(a ^ (a >>> 13), 0xc2b2ae35);
+  a = (a ^ (a >>> 16)) >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;

@@ -16,6 +16,8 @@ import { killRound, roundLine } from './round.js';
 
 const HOSTS = 12;
 const SEEDS = Array.from({ length: 20 }, (_, i) => i + 1);
+// Not the playbook's default: a resumed run that forgot the run's -e would write 8080.
+const VARS = ['-e', 'listen_port=9090'];
 
 function diffLines(a: Snapshot, b: Snapshot): string[] {
   const d = diffSnapshots(a, b);
@@ -37,7 +39,7 @@ if (!sshdAvailable()) {
     sshd = await startSshd({ maxSessions: 20 });
     // What a clean, uninterrupted apply leaves: every resumed round must end exactly there.
     const ref = makeFileFleet(join(base, 'reference'), sshd, HOSTS);
-    const r = await cli(['apply', SOAK_FILES_PLAYBOOK, '-i', ref.inventory, '--yes', '--journal', join(base, 'reference.db')], { cwd: ref.dir, env });
+    const r = await cli(['apply', SOAK_FILES_PLAYBOOK, '-i', ref.inventory, ...VARS, '--yes', '--journal', join(base, 'reference.db')], { cwd: ref.dir, env });
     if (r.code !== 0) throw new Error(`the reference apply failed (${r.code}):\n${r.err}\n${r.out.slice(-3000)}`);
     post = await fleetSnapshot(ref);
   });
@@ -56,7 +58,7 @@ if (!sshdAvailable()) {
         journal: join(base, 'journal.db'),
         cwd: fleet.dir,
         env,
-        applyArgs: [SOAK_FILES_PLAYBOOK, '-i', fleet.inventory],
+        applyArgs: [SOAK_FILES_PLAYBOOK, '-i', fleet.inventory, ...VARS],
         hosts: fleet.names,
         // Leave the last quarter of the mutations unreached, so the kill lands mid-run.
         maxK: Math.floor(expectedMutations(HOSTS) * 0.75),
