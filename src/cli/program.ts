@@ -126,7 +126,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     .option('--verbose', "also print each check's own output")
     .action((playbook: string, opts: ScheduleCommandOptions) => { result = scheduleCommand(playbook, opts, io); });
   program.command('serve').description('the fleet dashboard from the journal (read-only; loopback by default)')
-    .option('--host <address>', 'bind address (default 127.0.0.1)').option('--port <n>', 'port (default 8080)', (v) => positiveInt(v, '--port'))
+    .option('--host <address>', 'bind address (default 127.0.0.1)').option('--port <n>', 'port (default 8080; 0 picks a free one, printed)', (v) => (v === '0' ? 0 : positiveInt(v, '--port')))
     .option('--journal <file>', 'journal file')
     .action((opts) => { result = serveCommand(opts, io); });
 
