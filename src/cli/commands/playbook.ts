@@ -280,7 +280,8 @@ export async function playbookCommand(command: 'apply' | 'plan' | 'check', playb
       const { pass, schedules } = await plansFor(collect);
       for (const [h, f] of pass.facts) previewFacts.set(h, f);
       if (io.signal.aborted) return EXIT.ABORTED;
-      if (!opts.json) io.out(preview.planText() + '\n\n' + schedules.map((s) => renderSchedule(s, humanMs)).join('\n') + '\n');
+      // A saved plan was read when it was made: show its schedule, not the whole plan again.
+      if (!opts.json) io.out((saved ? `Applying the saved plan ${opts.plan} (${Object.keys(saved.hosts).length} hosts, made ${saved.createdAt} by ${saved.createdBy.user}@${saved.createdBy.host})\n` : preview.planText() + '\n\n') + schedules.map((s) => renderSchedule(s, humanMs)).join('\n') + '\n');
       if (saved) {
         refused = refusalsFor(saved, pass);
         fingerprintOf = (h) => saved!.hosts[h]?.fingerprint;
