@@ -12,40 +12,29 @@
 //   5 negative control: a LoadFile'd library leaking one key per load; check and canary must fail
 import test from 'ava';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Event } from '../../src/report/events.js';
 import { cli, type CliRun } from '../helpers/cli.js';
-import { startSshd, type Sshd } from '../helpers/sshd.js';
 import { buildLeakyLibrary } from '../modules/apache-instance.js';
 import { gdbAvailable, keysViaGdb, keysViaProcMem } from './pthread-keys-reader.js';
-import {
-  gracefulReload, httpGet, lockSystemApache, masterPid, phpApacheConfDir, restartApacheFresh, status,
-  stopApache, stripPreloadFromEnvvars, systemApacheMissing,
-} from '../helpers/system-apache.js';
+import { gracefulReload, httpGet, masterPid, restartApacheFresh, status, systemApacheMissing } from '../helpers/system-apache.js';
 import { diffSnapshots, snapshot, type Snapshot } from './tree-hashes.js';
+import { openVulnerableApache, type VulnerableApache } from './vulnerable-apache.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const PLAYBOOK = 'playbooks/imagick.yml';
 const CANARY_TASK = 'prove it on the canary - reload repeatedly, zero key growth';
 const missing = systemApacheMissing();
 
-// Everything the tests share (set up in before, torn down in after.always).
-interface World {
-  tmp: string;
-  confd: string;
-  testIni: string;
-  dropIn: string;
+// Everything the tests share (set up in before, torn down in after.always): the vulnerable
+// Apache behind a real sshd (tmp, confd, testIni, dropIn, inventory, restore), plus this file's own.
+interface World extends VulnerableApache {
   leakConf: string;
   page: string;
-  inventory: string;
   journal: string;
   so: string;
-  sshd: Sshd;
-  wasRunning: boolean;
-  release: () => Promise<void>;
 }
 let w: World | undefined;
 // Results handed from one serial test to the next.
@@ -67,12 +56,6 @@ async function readPage(): Promise<Page> {
   const r = await httpGet('/' + w!.page.split('/').pop());
   if (r.status !== 200) throw new Error(`the test page answered ${r.status}: ${r.body.slice(0, 300)}`);
   return JSON.parse(r.body) as Page;
-}
-
-/** Remove everything this test (or an earlier, killed run of it) may have left behind. */
-async function removeTestState(world: World): Promise<void> {
-  for (const f of [world.testIni, world.dropIn, world.leakConf, world.page]) await rm(f, { force: true });
-  await stripPreloadFromEnvvars();
 }
 
 async function remediate(t: { log: (...a: unknown[]) => void }, args: string[]): Promise<CliRun & { events: Event[] }> {
@@ -122,55 +105,18 @@ if (missing) {
   else test.skip(why, () => undefined);
 } else {
   test.before(async () => {
-    const release = await lockSystemApache();
-    const tmp = await mkdtemp(join(tmpdir(), 'remediate-e2e-imagick-'));
-    const confd = phpApacheConfDir()!;
-    const world: Omit<World, 'sshd' | 'so' | 'inventory'> = {
-      tmp,
-      confd,
-      testIni: join(confd, '30-test-single-thread.ini'),
-      dropIn: join(confd, '99-remediate-imagick.ini'),
-      leakConf: '/etc/apache2/conf-enabled/zz-remediate-e2e-leaky-key.conf',
-      page: '/var/www/html/remediate-e2e-imagick.php',
-      journal: join(tmp, 'journal.db'),
-      wasRunning: masterPid() !== null,
-      release,
-    };
-    w = world as World; // completed below; after.always copes with a partial world
-    await removeTestState(w);
-    // Debian's default is already 1, which would leave nothing to fix.
-    await writeFile(w.testIni, 'imagick.set_single_thread = 0\n');
+    // Takes the system-Apache lock; removes what this test (or an earlier, killed run of it) may
+    // have left behind, here and again in after.always.
+    const leakConf = '/etc/apache2/conf-enabled/zz-remediate-e2e-leaky-key.conf';
+    const page = '/var/www/html/remediate-e2e-imagick.php';
+    const host = await openVulnerableApache({ tmpPrefix: 'remediate-e2e-imagick-', extraFiles: [leakConf, page] });
+    w = Object.assign(host, { leakConf, page, journal: join(host.tmp, 'journal.db'), so: '' });
     await writeFile(w.page, PAGE_PHP);
-    await restartApacheFresh();
-    w.so = await buildLeakyLibrary(tmp);
-    w.sshd = await startSshd();
-    const knownHosts = join(tmp, 'known_hosts');
-    await writeFile(knownHosts, w.sshd.knownHostsLine('127.0.0.1') + '\n');
-    w.inventory = join(tmp, 'inventory.yml');
-    await writeFile(w.inventory, [
-      'all:',
-      '  hosts:',
-      '    web1:',
-      '      ansible_host: 127.0.0.1',
-      `      ansible_port: ${w.sshd.port}`,
-      `      ansible_user: ${w.sshd.user}`,
-      `      ansible_ssh_private_key_file: ${w.sshd.keyFile}`,
-      `      remediate_known_hosts_file: ${knownHosts}`,
-      '',
-    ].join('\n'));
+    w.so = await buildLeakyLibrary(w.tmp);
   });
 
   test.after.always(async () => {
-    if (!w) return;
-    try {
-      await removeTestState(w);
-      if (w.wasRunning) await restartApacheFresh();
-      else await stopApache();
-    } finally {
-      await w.sshd?.stop();
-      await rm(w.tmp, { recursive: true, force: true });
-      await w.release();
-    }
+    await w?.restore();
   });
 
   test.serial('check: non-compliant on set_single_thread; Imagick, OpenMP and the keys in use as the running master has them', async (t) => {
