@@ -16,6 +16,13 @@ export interface LabFleet {
   inventory: string;
   hosts: string[];
   hashes(): Promise<Hashes>;
+  /**
+   * Restart every Apache master, so what runs matches what is on disk. A rollback restores files
+   * and packages but restarts nothing: a master keeps the fixed Imagick/libgomp it loaded, its
+   * facts then say "fixed", the next apply skips the upgrade and its canary reload loads the
+   * leaky build from disk again (see the report of test/soak). Rounds after the first need it.
+   */
+  restartMasters(): Promise<void>;
   down(): Promise<void>;
 }
 
@@ -28,6 +35,10 @@ export async function startLabFleet(dir: string, o: { hosts: number; seed: numbe
     async hashes() {
       const s = await labStatus(inventory, { hash: true });
       return new Map(s.perHost!.map((h) => [h.host, h.hash!]));
+    },
+    async restartMasters() {
+      const r = await cli(['run', 'all', '-i', inventory, '--forks', '50', '--', 'sudo -n systemctl restart apache2 2>/dev/null || sudo -n systemctl restart httpd'], { cwd: dir, env: o.env });
+      if (r.code !== 0) throw new Error(`restarting the lab's masters exited ${r.code}: ${(r.err + r.out).slice(-2000)}`);
     },
     down: () => labDown(inventory).then(() => undefined),
   };
