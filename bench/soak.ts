@@ -8,7 +8,7 @@
 //   npm run soak                          # both variants, 20 seeds each
 //   npm run soak -- lab --seeds 40 --lab-hosts 1000 --from 100
 //   npm run soak -- sshd --seeds 50 --hosts 24
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli } from '../test/helpers/cli.js';
@@ -21,7 +21,7 @@ import { killRound, roundLine, type RoundResult } from '../test/soak/round.js';
 interface Options { variants: string[]; seeds: number; from: number; hosts: number; labHosts: number; labSeed: number }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { variants: [], seeds: 20, from: 1, hosts: 16, labHosts: 600, labSeed: 5 };
+  const o: Options = { variants: [], seeds: 20, from: 1, hosts: 16, labHosts: 600, labSeed: 0 };
   const num = (i: number, name: string) => {
     const v = Number(argv[i]);
     if (!Number.isInteger(v) || v < 1) throw new Error(`${name}: expected a whole number ≥ 1, found ${JSON.stringify(argv[i])}`);
@@ -34,7 +34,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--from') o.from = num(++i, a);
     else if (a === '--hosts') o.hosts = num(++i, a);
     else if (a === '--lab-hosts') o.labHosts = num(++i, a);
-    else if (a === '--lab-seed') o.labSeed = num(++i, a);
+    else if (a === '--lab-seed') o.labSeed = Number(argv[++i]);
     else throw new Error(`unknown argument ${JSON.stringify(a)} (expected sshd, lab, --seeds N, --from N, --hosts N, --lab-hosts N, --lab-seed N)`);
   }
   if (!o.variants.length) o.variants = ['sshd', 'lab'];
@@ -82,27 +82,27 @@ async function soakSshd(o: Options, base: string): Promise<RoundResult[]> {
 }
 
 async function soakLab(o: Options, base: string): Promise<RoundResult[]> {
-  const env = { XDG_STATE_HOME: join(base, 'state') };
-  const t0 = Date.now();
-  const lab = await startLabFleet(base, { hosts: o.labHosts, seed: o.labSeed, env });
-  console.log(`lab: ${o.labHosts} hosts (incident, seed ${o.labSeed}) up and planned in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const out: RoundResult[] = [];
-  try {
-    for (const seed of seedsOf(o)) {
+  // A fresh lab per round (fleet seed = lab seed + round seed): see test/soak/lab-fleet.ts.
+  for (const seed of seedsOf(o)) {
+    const dir = join(base, `seed-${seed}`);
+    const env = { XDG_STATE_HOME: join(dir, 'state') };
+    mkdirSync(dir, { recursive: true });
+    const lab = await startLabFleet(dir, { hosts: o.labHosts, seed: o.labSeed + seed, env });
+    try {
       const res = await killRound({
-        seed, journal: join(base, 'journal.db'), cwd: base, env,
+        seed, journal: join(dir, 'journal.db'), cwd: dir, env,
         applyArgs: [IMAGICK_PLAYBOOK, '-i', lab.inventory, ...FAST_VARS], hosts: lab.hosts,
         maxK: Math.max(20, Math.floor(o.labHosts / 5)),
-        prepare: seed === o.from ? undefined : () => lab.restartMasters(),
         capture: () => lab.hashes(), diff: hashDiff,
         resumeEnd: { run: ['succeeded', 'partial'], hosts: ['ok', 'changed', 'skipped', 'failed', 'rolled_back'] },
         pollMs: 20,
       });
       report(res, 'lab');
       out.push(res);
+    } finally {
+      await lab.down();
     }
-  } finally {
-    await lab.down();
   }
   return out;
 }

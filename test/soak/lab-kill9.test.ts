@@ -2,50 +2,39 @@
 // but for a short canary and no restart stagger) as a separate controller process, SIGKILLed at
 // a seeded point read from its journal; then the journal, `runs` and `show` (all 300 hosts
 // accounted for) and `rollback` (even seeds) or `resume` then `rollback` (odd seeds), after which
-// `lab status --hash` is the pre-run digest on every host. Two seeds here; `npm run soak` runs 20+.
+// `lab status --hash` is the pre-run digest on every host. A fresh lab per round (its fleet seed
+// is the round's); two seeds here, `npm run soak` runs 20+.
 import test from 'ava';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { killRound, roundLine } from './round.js';
-import { FAST_VARS, hashDiff, IMAGICK_PLAYBOOK, inventoryHosts, startLabFleet, type LabFleet } from './lab-fleet.js';
+import { FAST_VARS, hashDiff, IMAGICK_PLAYBOOK, inventoryHosts, startLabFleet } from './lab-fleet.js';
 
 const HOSTS = 300;
 const SEEDS = [2, 3];
 
-let base = '';
-let lab: LabFleet | undefined;
-const env: Record<string, string> = {};
-
-test.before(async () => {
-  base = mkdtempSync(join(tmpdir(), 'remediate-soak-lab-'));
-  env.XDG_STATE_HOME = join(base, 'state');
-  lab = await startLabFleet(base, { hosts: HOSTS, seed: 5, env });
-});
-
-test.after.always(async () => {
-  await lab?.down();
-  if (base) rmSync(base, { recursive: true, force: true });
-});
-
-test.serial('the lab covers the inventory it wrote', (t) => {
-  t.deepEqual([...lab!.hosts].sort(), inventoryHosts(lab!.inventory).sort());
-});
-
 for (const seed of SEEDS) {
   test.serial(`seed ${seed}: kill -9 mid-apply of imagick.yml over a ${HOSTS}-host lab, then ${seed % 2 ? 'resume and rollback' : 'rollback'}: lab status --hash as before`, async (t) => {
     t.timeout(600_000);
+    const base = mkdtempSync(join(tmpdir(), 'remediate-soak-lab-'));
+    const env = { XDG_STATE_HOME: join(base, 'state') };
+    const lab = await startLabFleet(base, { hosts: HOSTS, seed, env });
+    t.teardown(async () => {
+      await lab.down();
+      rmSync(base, { recursive: true, force: true });
+    });
+    t.deepEqual([...lab.hosts].sort(), inventoryHosts(lab.inventory).sort(), 'the lab covers the inventory it wrote');
     const r = await killRound({
       seed,
       journal: join(base, 'journal.db'),
       cwd: base,
       env,
-      applyArgs: [IMAGICK_PLAYBOOK, '-i', lab!.inventory, ...FAST_VARS],
-      hosts: lab!.hosts,
+      applyArgs: [IMAGICK_PLAYBOOK, '-i', lab.inventory, ...FAST_VARS],
+      hosts: lab.hosts,
       // Within the first batches: the canaries and the 1-host batch come first.
       maxK: 60,
-      prepare: seed === SEEDS[0] ? undefined : () => lab!.restartMasters(),
-      capture: () => lab!.hashes(),
+      capture: () => lab.hashes(),
       diff: hashDiff,
       // A master near key 1024 may die on its graceful reload: a real failure the play's
       // `rollback: host` undoes, so a resumed run may end partial.

@@ -20,8 +20,6 @@ export interface RoundSpec<S> {
   hosts: string[];
   /** Kill points are drawn from 1..maxK mutations (or intents). */
   maxK: number;
-  /** Run before the pre-state is captured (the lab: restart masters a previous round's rollback left stale). */
-  prepare?(): Promise<void>;
   capture(): Promise<S>;
   /** Human-readable differences between two states; [] when they are equal. */
   diff(expected: S, actual: S): string[];
@@ -73,7 +71,6 @@ export async function killRound<S>(spec: RoundSpec<S>): Promise<RoundResult> {
     if (d.length) problem(`${what}: ${d.length} difference(s): ${d.slice(0, MAX_DIFFS).join('; ')}${d.length > MAX_DIFFS ? '; …' : ''}`);
   };
 
-  await spec.prepare?.();
   const pre = await spec.capture();
 
   // 1. The controller, killed with SIGKILL at the drawn point.
