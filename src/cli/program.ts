@@ -139,6 +139,8 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     .action((opts) => { result = labCommand('up', opts, io); });
   labInv(lab.command('status').description('the fleet at a glance: distros, leaking, crashed, keys in use'))
     .option('--per-host', 'one row per host (with --json)')
+    .option('--hash', 'one `HOST SHA256` line per host over its durable state (files with owner/mode, packages; not PIDs, reloads or keys)')
+    .option('--mutations', 'one `HOST N` line per host: commands that changed it (0 everywhere proves a dry run changed nothing)')
     .action((opts) => { result = labCommand('status', opts, io); });
   labInv(lab.command('advance').description('simulate days of logrotate reloads'))
     .option('--days <n>', 'days to simulate (default 1)', (v) => positiveInt(v, '--days'))

@@ -46,6 +46,8 @@ export interface PlayHostDeps {
    * drift check), nothing having been changed.
    */
   admit?(host: string, facts: Record<string, unknown>): string | undefined;
+  /** Handlers notified before the play starts (rollback: those the undone steps notified). */
+  notified?: readonly string[];
 }
 
 interface TaskRun {
@@ -96,7 +98,7 @@ export async function playHost(host: string, conn: HostConn, play: Play, baseSco
       for (const [name, value] of Object.entries(g.facts)) emit({ kind: 'host.fact', host, fact: name, value });
     }
     const pending = new Set<string>();
-    const notified = new Set<string>();
+    const notified = new Set<string>(deps.notified ?? []);
     let changed = false;
     const done = deps.doneTasks?.(host);
     // plan: handlers flushed mid-play (a restart) change what later steps find; those steps

@@ -713,12 +713,20 @@ export class Host {
     const h = createHash('sha256');
     const root = this.m ? this.m.fs.root : image(this.d, this.variant());
     const skip = new Set(['/proc', '/run', '/tmp', '/var/log', '/var/run', '/var/lock']);
+    // Files machine() adds to the shared image when a host first runs a command: hashed the
+    // same before it ever did, or the first read-only command would change the digest.
+    const added = this.m ? new Map<string, Node>() : new Map<string, Node>([['/etc/hostname', file(`${this.spec.name}\n`)]]);
     const walk = (n: Node, path: string) => {
       if (skip.has(path)) return;
       h.update(`${path}\0${n.k}\0${n.mode.toString(8)}\0${n.uid}\0${n.gid}\0`);
       if (n.k === 'f') h.update(createHash('sha256').update(n.data, 'latin1').digest());
       else if (n.k === 'l') h.update(n.target);
-      else for (const k of [...n.kids.keys()].sort()) walk(n.kids.get(k)!, path === '/' ? `/${k}` : `${path}/${k}`);
+      else {
+        const child = (k: string) => (path === '/' ? `/${k}` : `${path}/${k}`);
+        const kids = new Map(n.kids);
+        for (const [p, node] of added) if (p.slice(0, p.lastIndexOf('/')) === path) kids.set(p.slice(p.lastIndexOf('/') + 1), node);
+        for (const k of [...kids.keys()].sort()) walk(kids.get(k)!, child(k));
+      }
     };
     walk(root, '/');
     h.update(JSON.stringify([...this.packages].sort()));

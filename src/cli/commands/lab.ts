@@ -1,6 +1,6 @@
 // lab up|status|advance|down: the simulated fleet (src/lab) behind loopback SSH, for rehearsals.
 import path from 'node:path';
-import { labAdvance, labDown, labStatus, labUp, LabError, PROFILES, type LabStatus, type ProcessControl } from '../../lab/index.js';
+import { labAdvance, labDown, labStatus, labUp, LabError, PROFILES, statusSummary, hashLines, mutationLines, type ProcessControl } from '../../lab/index.js';
 import { EXIT } from '../../report/exit-codes.js';
 import type { Io } from '../io.js';
 import { labProcessControl } from '../lab-process.js';
@@ -13,19 +13,11 @@ export interface LabOptions {
   days?: number;
   json?: boolean;
   perHost?: boolean;
+  hash?: boolean;
+  mutations?: boolean;
 }
 
 const DEFAULT_INVENTORY = path.join('inventories', 'lab.yml');
-
-function renderStatus(s: LabStatus): string {
-  const distros = Object.entries(s.byDistro).sort((a, b) => b[1] - a[1]).map(([d, n]) => `${d} ${n}`).join(', ');
-  return [
-    `lab: ${s.hosts} hosts, profile ${s.profile}, seed ${s.seed}, ${s.days} simulated day(s)`,
-    `  distros: ${distros}`,
-    `  at risk (leaking): ${s.atRisk}, crashed masters: ${s.crashed}`,
-    `  pthread keys in use: min ${s.keys.min}, mean ${s.keys.mean.toFixed(1)}, max ${s.keys.max}`,
-  ].join('\n');
-}
 
 /** `proc`: how the lab's daemon is started, probed and signalled (this machine's processes by default). */
 export async function labCommand(action: 'up' | 'status' | 'advance' | 'down', opts: LabOptions, io: Io, proc: ProcessControl = labProcessControl()): Promise<number> {
@@ -45,13 +37,14 @@ export async function labCommand(action: 'up' | 'status' | 'advance' | 'down', o
         return EXIT.OK;
       }
       case 'status': {
-        const s = await labStatus(inventoryPath, { perHost: opts.perHost });
-        io.out(opts.json ? JSON.stringify(s) + '\n' : renderStatus(s) + '\n');
+        const s = await labStatus(inventoryPath, { perHost: opts.perHost || opts.hash || opts.mutations, hash: opts.hash });
+        // --hash / --mutations: one sorted `HOST VALUE` line per host, to diff before and after.
+        io.out(opts.hash ? hashLines(s) : opts.mutations ? mutationLines(s) : opts.json ? JSON.stringify(s) + '\n' : statusSummary(s) + '\n');
         return EXIT.OK;
       }
       case 'advance': {
         const s = await labAdvance(inventoryPath, opts.days ?? 1);
-        io.out(opts.json ? JSON.stringify(s) + '\n' : renderStatus(s) + '\n');
+        io.out(opts.json ? JSON.stringify(s) + '\n' : statusSummary(s) + '\n');
         return EXIT.OK;
       }
       case 'down': {

@@ -10,6 +10,7 @@ import { defaultRegistry } from '../../modules/registry.js';
 import { runPlaybook, type InventoryView, type RunPlaybookInput } from '../../executor/run-playbook.js';
 import { factsFingerprint } from '../../executor/fingerprint.js';
 import { undoHost } from '../../executor/undo.js';
+import { handlersToRerun, rerunHandlers } from '../../executor/rollback-handlers.js';
 import { InputError, renderProblems } from '../../source/errors.js';
 import { EXIT } from '../../report/exit-codes.js';
 import type { Event } from '../../report/events.js';
@@ -366,7 +367,13 @@ export async function playbookCommand(command: 'apply' | 'plan' | 'check', playb
         ? async (h) => {
             const conn = loaded.view.conn(h, loaded.view.hostVars(h));
             const ctx = { host: conn, exec: (spec: Parameters<typeof transport.exec>[1]) => transport.exec(conn, { ...spec, become: spec.become ?? (become ? { password: secret } : undefined) }) };
-            const r = await undoHost(journal!.stepsToUndo(runId, h), ctx, modules, { rollback: (id, s) => journal!.recordRollback(id, s) });
+            const steps = journal!.stepsToUndo(runId, h);
+            const r = await undoHost(steps, ctx, modules, { rollback: (id, s) => journal!.recordRollback(id, s) });
+            const which = r.status === 'restored' ? handlersToRerun(loaded.playbook, steps) : undefined;
+            if (which) {
+              const hr = await rerunHandlers(h, conn, loaded.playbook, which, { transport, modules, emit, clock, becomePassword: secret, inventoryVars: loaded.view.hostVars(h), extraVars: loaded.extraVars });
+              if (!hr.ok) { emit({ kind: 'warning', host: h, msg: hr.msg! }); return 'failed'; }
+            }
             return r.status;
           }
         : undefined,

@@ -3,6 +3,10 @@ import { readFileSync } from 'node:fs';
 // be back at its recorded pre-state. Needs no -i: the journal kept how to reach every host.
 import { runRollout } from '../../executor/rollout.js';
 import { undoHost } from '../../executor/undo.js';
+import { handlersToRerun, rerunHandlers } from '../../executor/rollback-handlers.js';
+import { loadPlaybook } from '../../playbook/load.js';
+import type { Playbook } from '../../playbook/types.js';
+import { createHash } from 'node:crypto';
 import { defaultRegistry } from '../../modules/registry.js';
 import { loadInventory, selectHosts } from '../../inventory/index.js';
 import { redactArgv, type StepRecord } from '../../journal/index.js';
@@ -67,6 +71,13 @@ export async function rollbackCommand(runArg: string, opts: RollbackOptions, io:
     const emit = (e: Event) => { sink(e); reporter.emit(e); };
     const owner = lockOwner(io);
     const clock = realClock();
+    // The run's playbook, if unchanged, says which handlers the undone steps had notified.
+    let playbook: Playbook | undefined;
+    try {
+      const text = readFileSync(run.playbook ?? '', 'utf8');
+      if (createHash('sha256').update(text).digest('hex') === run.playbookSha256) playbook = loadPlaybook(run.playbook!, text, modules);
+    } catch { /* gone or unreadable: below */ }
+    if (!playbook && run.playbook) emit({ kind: 'warning', msg: `handlers will not be re-run after the rollback: ${run.playbook} is gone or changed since run ${run.id} (reload or restart services yourself)` });
     const becomeUser = run.connection.becomeUser;
     emit({ kind: 'run.start', runId: rbRun, command: 'apply', playbook: `rollback of ${run.id}`, hosts: hosts.length, batches: [hosts.length], at: new Date(clock.now()).toISOString() });
     try {
@@ -95,7 +106,12 @@ export async function rollbackCommand(runArg: string, opts: RollbackOptions, io:
           }
           try {
             const ctx = { host: conn, exec: (spec: Parameters<typeof transport.exec>[1]) => transport.exec(conn, { ...spec, become: spec.become ?? (becomeUser ? { user: becomeUser, password: secret } : undefined) }) };
-            const u = await undoHost(byHost.get(host)!, ctx, modules, { rollback: (sid, s) => journal.recordRollback(sid, s) });
+            let u = await undoHost(byHost.get(host)!, ctx, modules, { rollback: (sid, s) => journal.recordRollback(sid, s) });
+            const which = playbook && u.status === 'restored' ? handlersToRerun(playbook, byHost.get(host)!.filter((s) => s.rollback?.status !== 'skipped')) : undefined;
+            if (which) {
+              const h = await rerunHandlers(host, conn, playbook!, which, { transport, modules, emit, clock, becomePassword: secret });
+              if (!h.ok) u = { status: 'failed', msg: h.msg };
+            }
             emit({ kind: 'host.rollback', host, status: u.status, msg: u.msg });
             journal.setHostStatus(run.id, host, u.status === 'restored' ? 'rolled_back' : 'rollback_failed');
             const status = u.status === 'restored' ? 'changed' : 'failed';

@@ -1,0 +1,39 @@
+// A rollback puts files back *and* has the running service pick them up: the handlers the
+// undone steps notified (reload after the ini, full restart after envvars) run again, so a
+// lab master that ran with LD_PRELOAD after the apply is leaking again after the rollback,
+// exactly as before the run — not just byte-identical on disk.
+import test from 'ava';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { labUp, labDown, labStatus } from '../helpers/lab.js';
+import { cli } from '../helpers/cli.js';
+
+test.serial('rollback re-runs the notified handlers: the lab is back in fact (at_risk, hashes) not only on disk', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'remediate-rbh-'));
+  const inventory = path.join(dir, 'lab.yml');
+  const journal = path.join(dir, 'journal.db');
+  await labUp({ hosts: 8, profile: 'incident', seed: 1, inventoryPath: inventory, basePort: 0 });
+  t.teardown(() => labDown(inventory).then(() => undefined));
+  const status = async () => new Map((await labStatus(inventory, { perHost: true, hash: true })).perHost!.map((h) => [h.host, h]));
+  const before = await status();
+
+  const a = await cli(['apply', path.resolve('playbooks/imagick.yml'), '-i', inventory, '--yes', '--journal', journal, '-e', 'canary_reloads=2', '-e', 'restart_stagger=0s'], { cwd: dir });
+  t.is(a.code, 0, a.err.slice(-1500));
+  const applied = await status();
+  const preloaded = [...before.keys()].filter((h) => before.get(h)!.alive && before.get(h)!.at_risk && !applied.get(h)!.at_risk);
+  t.true(preloaded.length > 0, 'the apply made some leaking masters safe');
+
+  const runs = await cli(['runs', '--json', '--journal', journal], { cwd: dir });
+  const runId = (JSON.parse(runs.out) as { id: string }[])[0].id;
+  const rb = await cli(['rollback', runId, '--yes', '--journal', journal], { cwd: dir });
+  t.is(rb.code, 0, rb.out.slice(-1500) + rb.err.slice(-1500));
+  t.regex(rb.out, /changed: \[\S+\] full restart/);
+  t.regex(rb.out, /changed: \[\S+\] graceful reload/);
+  const after = await status();
+  for (const [h, b] of before) {
+    t.is(after.get(h)!.hash, b.hash, `${h}: durable state restored`);
+    t.is(after.get(h)!.at_risk, b.at_risk, `${h}: the running master is as before the run`);
+    t.true(after.get(h)!.alive, `${h} alive`);
+  }
+});
