@@ -38,6 +38,11 @@ export interface ImageMagickFact {
   libgomp: Maybe<MappedGomp | null>;
   /** Installed libgomp package and what its version suggests (a hint only). */
   libgompPackage: { name: string; version: string; verdict: GompVerdict } | null;
+  /** The master's LD_PRELOAD (from /proc/PID/environ); null = not set or unreadable. A
+   *  preloaded libgomp stays resident across reloads, so its key is not leaked again. */
+  preload: string[] | null;
+  /** The mapped libgomp is in LD_PRELOAD (remedy 2 of incident.md). */
+  gompPreloaded: boolean;
 }
 
 export const IMAGEMAGICK_PROBE = sh`${PRELUDE}${APACHE_MASTER}
@@ -48,6 +53,7 @@ elif has rpm; then rpm -q --qf '%{NAME} %{VERSION}-%{RELEASE}\n' libgomp 2>/dev/
 [ -z "$M_PID" ] && { rec no-master "no apache2/httpd process is running"; exit 0; }
 if ! __m=$(cat "/proc/$M_PID/maps" 2>&1); then rec maps-unreadable "$__m"; exit 0; fi
 rec maps-ok "$M_PID"
+__e=$(tr '\0' '\n' < "/proc/$M_PID/environ" 2>/dev/null | grep '^LD_PRELOAD=') && rec preload "$\{__e#LD_PRELOAD=}"
 printf '%s\n' "$__m" | grep -E 'libgomp|[Mm]agick|/imagick\.so' | sed 's/^/map|/'
 printf '%s\n' "$__m" | awk '$3 ~ /^0+$/ && $6 ~ /\/libgomp[^\/]*$/ { print $1 " " ($7 == "(deleted)" ? 1 : 0) " " $6 }' | while read -r __r __d __p; do
   __f=/proc/$M_PID/map_files/$__r; [ -r "$__f" ] || __f=/proc/$M_PID/root$__p
@@ -111,7 +117,11 @@ export function parseImageMagick(out: ProbeOutput): ImageMagickFact {
       };
     }
   }
-  return { openmp: cv.openmp, openmpSource: cv.openmp === null ? null : 'convert', convertVersion: cv.version, features: cv.features, masterPid, magickCore, libgomp, libgompPackage };
+  const pre = r.first('preload');
+  const preload = pre ? pre.split(/[\s:]+/).filter(Boolean) : null;
+  const gomp = libgomp && !isUnknown(libgomp) ? libgomp.path : null;
+  const gompPreloaded = !!preload && preload.some((p) => (gomp !== null && p === gomp) || /(^|\/)libgomp\.so[.\d]*$/.test(p));
+  return { openmp: cv.openmp, openmpSource: cv.openmp === null ? null : 'convert', convertVersion: cv.version, features: cv.features, masterPid, magickCore, libgomp, libgompPackage, preload, gompPreloaded };
 }
 
 export const imagemagickFact: Fact<ImageMagickFact> = {

@@ -92,6 +92,9 @@ function libgompIdentity(f: HostFacts, opts: LeakOptions): Omit<LeakDecision, 'u
     return { leaking: false, evidence: 'libgomp-identity', detail: `the master (pid ${im.masterPid}) maps no libgomp`, ratePerReload: null };
   }
   const g = im.libgomp;
+  // Remedy 2: a libgomp in the master's LD_PRELOAD is never unloaded, so reloads do not run
+  // its constructor again and no key is leaked, whatever the build.
+  if (im.gompPreloaded) return { leaking: false, evidence: 'libgomp-identity', detail: `mapped ${g.path} is in the master's LD_PRELOAD (pid ${im.masterPid}): resident across reloads, no key leaked per reload`, ratePerReload: null };
   const known = g.sha256 ? opts.knownLibgomp?.[g.sha256] : undefined;
   if (known) return { leaking: known.leaky, evidence: 'libgomp-identity', detail: `mapped ${g.path} is a known ${known.leaky ? 'leaky' : 'fixed'} build (${known.label})`, ratePerReload: null };
   if (g.verdict.leaky !== null) {

@@ -23,6 +23,8 @@ export interface MasterState {
   leakyLoaded: boolean;
   /** libgomp is resident (LD_PRELOAD at start): reloads do not re-run its constructors. */
   preloaded: boolean;
+  /** The LD_PRELOAD value the master was started with (its /proc/PID/environ). */
+  preload?: string;
   /** When it died (epoch), if it did. */
   diedAt: number | null;
   /** Why: out of pthread keys on a reload (the incident), or something else (the dieOnReload fault). */

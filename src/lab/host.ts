@@ -417,6 +417,8 @@ export class Host {
     const entries: Record<string, () => Node> = {
       comm: () => file(`${p.comm}\n`, { mode: 0o644, uid: p.uid }),
       cmdline: () => file(p.args.split(' ').join('\0') + '\0', { mode: 0o444, uid: p.uid }),
+      // what envvars exported when the master started (only the owner and root may read it)
+      environ: () => ({ ...file(`LANG=C\0APACHE_RUN_USER=www-data\0${isMaster && this.master.preload ? `LD_PRELOAD=${this.master.preload}\0` : ''}PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\0`), mode: 0o400, uid: p.uid, rootOnly: true }),
       stat: () => file(`${p.pid} (${p.comm}) S ${p.ppid} ${p.pid} ${p.pid} 0 -1 4194560 1234 0 0 0 12 7 0 0 20 0 1 0 ${ticks} 238739456 3215 18446744073709551615 1 1 0 0 0 0 0 16781312 134235883 0 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 0\n`, { mode: 0o444, uid: p.uid }),
       status: () => file(`Name:\t${p.comm}\nState:\tS (sleeping)\nPid:\t${p.pid}\nPPid:\t${p.ppid}\nUid:\t${p.uid}\t${p.uid}\t${p.uid}\t${p.uid}\n`, { mode: 0o444, uid: p.uid }),
       exe: () => ({ ...link(isMaster || p.comm === this.comm ? this.binaryPath : `/usr/sbin/${p.comm}`), rootOnly: p.uid === 0, uid: p.uid }),
@@ -656,6 +658,7 @@ export class Host {
     Object.assign(this.master, {
       alive: true, pid: this.nextPid, start: t, reloads: 0, keys: this.master.baseline,
       leakyLoaded: this.imagickLoaded && this.gompLeakyOnDisk(), preloaded: /^\s*export\s+LD_PRELOAD=\S*libgomp/m.test(envvars), diedAt: null, diedOf: undefined,
+      preload: /^\s*export\s+LD_PRELOAD=(\S+)/m.exec(envvars)?.[1]?.replace(/^["']|["']$/g, ''),
     });
     this.mapped = { gomp: this.imagickLoaded ? this.diskGompData() : null, gompDeleted: false };
     this.events.push({ t, kind: 'start', pid: this.master.pid });

@@ -3,7 +3,7 @@
 // lab master that ran with LD_PRELOAD after the apply is leaking again after the rollback,
 // exactly as before the run — not just byte-identical on disk.
 import test from 'ava';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { labUp, labDown, labStatus } from '../helpers/lab.js';
@@ -23,6 +23,13 @@ test.serial('rollback re-runs the notified handlers: the lab is back in fact (at
   const applied = await status();
   const preloaded = [...before.keys()].filter((h) => before.get(h)!.alive && before.get(h)!.at_risk && !applied.get(h)!.at_risk);
   t.true(preloaded.length > 0, 'the apply made some leaking masters safe');
+
+  // The product sees it too: a master started with libgomp in LD_PRELOAD does not leak,
+  // right after the restart (no reloads yet to measure growth on).
+  const report = path.join(dir, 'check.json');
+  await cli(['check', path.resolve('playbooks/imagick.yml'), '-i', inventory, '--report', `json:${report}`], { cwd: dir });
+  const rows = new Map((JSON.parse(readFileSync(report, 'utf8')) as { hosts: { host: string; evidence: { leak?: { leaking: boolean | null; detail: string } } }[] }).hosts.map((h) => [h.host, h]));
+  for (const h of preloaded) t.is(rows.get(h)?.evidence.leak?.leaking, false, `${h}: ${rows.get(h)?.evidence.leak?.detail}`);
 
   const runs = await cli(['runs', '--json', '--journal', journal], { cwd: dir });
   const runId = (JSON.parse(runs.out) as { id: string }[])[0].id;

@@ -25,11 +25,11 @@ function apache(o: { reloads?: number | null; exact?: boolean; perDay?: number |
 }
 const measured = (keysInUse: number): PthreadKeys => ({ kind: 'measured', keysInUse, max: 1024, pid: 3426, lib: '/lib/x86_64-linux-gnu/libc.so.6', buildId: null, address: '0x7f0' });
 const NEEDS_ROOT: PthreadKeys = unknown('cannot read /proc/3426/maps as uid 1000 (needs become)');
-function gomp(o: { gcc?: string; nodes?: string[]; sha?: string } | null | 'unknown', pkg?: string): ImageMagickFact {
+function gomp(o: { gcc?: string; nodes?: string[]; sha?: string; preload?: string } | null | 'unknown', pkg?: string): ImageMagickFact {
   const markers = { versionNodes: o && o !== 'unknown' ? o.nodes ?? [] : [], hasPauseResourceAll: false, gccComments: o && o !== 'unknown' && o.gcc ? [`GCC: (Ubuntu) ${o.gcc}`] : [] };
   const libgomp = o === 'unknown' ? unknown('cannot read /proc/3426/maps (needs become)') : o === null ? null
     : ({ path: '/usr/lib/x86_64-linux-gnu/libgomp.so.1.0.0', range: '7f-8f', deleted: false, sha256: o.sha ?? null, diskSha256: null, replaced: null, ...markers, verdict: classifyGompFile(markers) } as MappedGomp);
-  return { openmp: true, openmpSource: 'convert', convertVersion: null, features: null, masterPid: 3426, magickCore: [], libgomp, libgompPackage: pkg ? { name: 'libgomp1', version: pkg, verdict: classifyPackageVersion(pkg) } : null };
+  return { openmp: true, openmpSource: 'convert', convertVersion: null, features: null, masterPid: 3426, magickCore: [], libgomp, libgompPackage: pkg ? { name: 'libgomp1', version: pkg, verdict: classifyPackageVersion(pkg) } : null, preload: o && o !== 'unknown' && o.preload ? [o.preload] : null, gompPreloaded: !!(o && o !== 'unknown' && o.preload) };
 }
 const DEAD = { pid: 3426, at: Date.UTC(2022, 0, 1, 6, 25) / 1000, reloadsSurvived: 1017, complete: true, atIso: '2022-01-01T06:25:00.000Z' };
 
@@ -47,6 +47,8 @@ const LEAK: { name: string; facts: HostFacts; leaking: boolean | null; evidence:
   { name: 'the master maps no libgomp', facts: { apache: apache({ reloads: 1 }), pthread_keys: measured(9), imagemagick: gomp(null) }, leaking: false, evidence: 'libgomp-identity', detail: /maps no libgomp/ },
   { name: 'a libgomp file measured leaky before (known hash)', facts: { apache: apache({ reloads: 1 }), imagemagick: gomp({ nodes: ['GOMP_4.5', 'OACC_2.0'], sha: 'c'.repeat(64) }) }, leaking: true, evidence: 'libgomp-identity', detail: /known leaky build \(canary/ },
   { name: 'imagick not loaded by Apache\'s PHP', facts: { apache: apache({ reloads: 1 }), imagemagick: gomp('unknown', '5.4.0-6ubuntu1'), php_extension: { name: 'imagick', apache: { extension: { loaded: false } } } as unknown as PhpExtensionFact }, leaking: false, evidence: 'package-table', detail: /not loaded/ },
+  { name: 'remedy 2 just applied: a leaky GCC 5 libgomp, but in the master\'s LD_PRELOAD, freshly restarted (0 reloads)', facts: { os: UBUNTU1604, apache: apache({ reloads: 0 }), pthread_keys: measured(7), imagemagick: gomp({ gcc: '5.4.0 20160609', preload: '/usr/lib/x86_64-linux-gnu/libgomp.so.1.0.0' }, '5.4.0-6ubuntu1~16.04.12') }, leaking: false, evidence: 'libgomp-identity', detail: /LD_PRELOAD.*no key leaked/ },
+  { name: 'LD_PRELOAD set but the keys still grow: the measurement decides', facts: { os: UBUNTU1604, apache: apache({ reloads: 10 }), pthread_keys: measured(17), imagemagick: gomp({ gcc: '5.4.0 20160609', preload: '/usr/lib/x86_64-linux-gnu/libgomp.so.1.0.0' }) }, leaking: true, evidence: 'keys-vs-reloads' },
   { name: 'Apache not installed', facts: { apache: apache({ installed: false }) }, leaking: false, evidence: null },
 ];
 for (const c of LEAK) {
