@@ -37,6 +37,9 @@ export interface PlayHostDeps {
   templates?: Record<string, import('../playbook/types.js').Expr>;
   /** resume: task indexes this host already finished in the run being resumed. */
   doneTasks?(host: string): ReadonlySet<number>;
+  /** resume: tasks that changed the host (or may have, cut off mid-step) in that run: their
+   *  handlers are notified again, as nobody knows whether those ran before it stopped. */
+  touchedTasks?(host: string): ReadonlySet<number>;
   /** Default per-command timeout when a task sets none. */
   defaultTimeoutMs?: number;
   /** plan mode: this host would be a canary (so `when: is_canary` steps are planned too). */
@@ -101,12 +104,16 @@ export async function playHost(host: string, conn: HostConn, play: Play, baseSco
     const notified = new Set<string>(deps.notified ?? []);
     let changed = false;
     const done = deps.doneTasks?.(host);
+    const touched = deps.touchedTasks?.(host);
+
     // plan: handlers flushed mid-play (a restart) change what later steps find; those steps
     // are planned on today's state, so a failure predicted there is only "unknown".
     const flushedChanges: string[] = [];
     const runList = async (tasks: Task[], isHandler: boolean): Promise<TaskRun | undefined> => {
       for (let i = 0; i < tasks.length; i++) {
         const task = tasks[i];
+        // Where the stopped run changed the host (or may have), its notifications stand.
+        if (!isHandler && touched?.has(i)) for (const n of task.notify) notified.add(n);
         if (!isHandler && done?.has(i)) {
           emit({ kind: 'host.step', host, task: task.name, status: 'skipped', ms: 0, msg: 'done in the run being resumed' });
           continue;

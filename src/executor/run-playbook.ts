@@ -38,6 +38,8 @@ export interface RunPlaybookInput {
   becomePassword?: string;
   allowIrreversible?: boolean;
   doneTasks?(host: string): ReadonlySet<number>;
+  /** resume: tasks that changed the host (or may have) in the run being resumed. */
+  touchedTasks?(host: string): ReadonlySet<number>;
   onFacts?(host: string, facts: Record<string, unknown>): void;
   /** Facts from an earlier detect pass (apply's plan preview), for canary `per:` keys. */
   factsFor?(host: string): Record<string, unknown> | undefined;
@@ -131,6 +133,7 @@ export async function runPlaybook(input: RunPlaybookInput): Promise<PlayOutcome[
         allowIrreversible: input.allowIrreversible,
         onFacts: input.onFacts,
         doneTasks: input.doneTasks,
+        touchedTasks: input.touchedTasks,
         templates: input.playbook.templates,
         planAsCanary: input.command === 'plan' && (input.canaryHosts?.has(host) ?? false),
         admit: input.admit,

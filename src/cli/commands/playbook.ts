@@ -46,7 +46,7 @@ export interface PlaybookCommandOptions extends HostOptions {
   /** apply: execute exactly this saved plan, refusing hosts that drifted since */
   plan?: string;
   /** Set by `resume`: continue this run on these hosts, skipping finished tasks. */
-  resume?: { runId: string; hosts: ReadonlySet<string>; done: ReadonlyMap<string, ReadonlySet<number>> };
+  resume?: { runId: string; hosts: ReadonlySet<string>; done: ReadonlyMap<string, ReadonlySet<number>>; touched?: ReadonlyMap<string, ReadonlySet<number>> };
 }
 
 export function newRunId(now: Date): string {
@@ -335,6 +335,7 @@ export async function playbookCommand(command: 'apply' | 'plan' | 'check', playb
       runId,
       emit,
       doneTasks: opts.resume ? (h) => opts.resume!.done.get(h) ?? new Set() : undefined,
+      touchedTasks: opts.resume?.touched ? (h) => opts.resume!.touched!.get(h) ?? new Set() : undefined,
       factsFor: (h) => previewFacts.get(h),
       // A saved plan holds between the preview and each host's turn: drift then refuses it too.
       admit: fingerprintOf

@@ -32,7 +32,7 @@ export function recordedExtraVars(argv: readonly string[]): string[] {
 export async function resumeCommand(runArg: string, opts: PlaybookCommandOptions, io: Io): Promise<number> {
   const j = openCliJournal(io, opts.journal);
   if ('error' in j) { io.err(`remediate: ${j.error}\n`); return EXIT.BAD_INPUT; }
-  let args: { playbook: string; inventory: string[]; runId: string; hosts: Set<string>; done: Map<string, Set<number>>; limit?: string; extraVars?: string[] } | undefined;
+  let args: { playbook: string; inventory: string[]; runId: string; hosts: Set<string>; done: Map<string, Set<number>>; touched: Map<string, Set<number>>; limit?: string; extraVars?: string[] } | undefined;
   try {
     const id = j.journal.resolveRunId(runArg);
     if (!id.ok) { io.err(`remediate: no single run matches '${runArg}'\n`); return EXIT.BAD_INPUT; }
@@ -43,7 +43,14 @@ export async function resumeCommand(runArg: string, opts: PlaybookCommandOptions
     const status = new Map(run.hostList.map((h) => [h.host, h.status]));
     const hosts = new Set(Object.keys(run.connection.hosts).filter((h) => !FINISHED.has(status.get(h) ?? 'pending')));
     const done = new Map<string, Set<number>>();
+    // Steps that changed the host, or may have (an intent without outcome): their handlers
+    // (a reload after the ini) are notified again, since nobody knows whether they ran.
+    const touched = new Map<string, Set<number>>();
     for (const s of j.journal.stepsFor(run.id)) {
+      if (!s.outcome || s.outcome.status === 'changed') {
+        if (!touched.has(s.host)) touched.set(s.host, new Set());
+        touched.get(s.host)!.add(s.taskIndex);
+      }
       if (s.outcome && (s.outcome.status === 'changed' || s.outcome.status === 'ok')) {
         if (!done.has(s.host)) done.set(s.host, new Set());
         done.get(s.host)!.add(s.taskIndex);
@@ -58,9 +65,9 @@ export async function resumeCommand(runArg: string, opts: PlaybookCommandOptions
     }
     io.err(`Resuming run ${run.id} on ${hosts.size} unfinished host(s).\n`);
     const settings = (run.connection.settings ?? {}) as { limit?: string };
-    args = { playbook: run.playbook, inventory: run.inventoryPaths, runId: run.id, hosts, done, limit: settings.limit, extraVars };
+    args = { playbook: run.playbook, inventory: run.inventoryPaths, runId: run.id, hosts, done, touched, limit: settings.limit, extraVars };
   } finally {
     j.journal.close();
   }
-  return playbookCommand('apply', args.playbook, { ...opts, inventory: opts.inventory?.length ? opts.inventory : args.inventory, extraVars: args.extraVars, limit: opts.limit, resume: { runId: args.runId, hosts: args.hosts, done: args.done } }, io);
+  return playbookCommand('apply', args.playbook, { ...opts, inventory: opts.inventory?.length ? opts.inventory : args.inventory, extraVars: args.extraVars, limit: opts.limit, resume: { runId: args.runId, hosts: args.hosts, done: args.done, touched: args.touched } }, io);
 }
