@@ -38,6 +38,10 @@ test('kill -9 after a change, before its handler: resume runs the handler once',
   t.is(readFileSync(path.join(root, 'php.ini'), 'utf8'), 'imagick.set_single_thread = 1\n');
   t.false(existsSync(path.join(root, 'reloads')), 'killed before the handler ran');
 
+  // The journal says who was cut off: the run and the host in flight are shown as interrupted.
+  const show = await cli(['show', k.atKill.runId!, '--journal', journal], { cwd: dir, env });
+  t.regex(show.out, /: apply interrupted \(recorded as running; controller pid \d+ is gone/);
+  t.regex(show.out, /^box1: interrupted, batch 1$/m);
   writeFileSync(path.join(root, 'go'), '');
   const r = await cli(['resume', k.atKill.runId!, '--yes', '--journal', journal], { cwd: dir, env });
   t.is(r.code, 0, r.out + r.err);

@@ -178,9 +178,10 @@ export function integrityCheck(path: string): string {
 
 /** Every inventory host `show RUN --json` accounts for, with its status ('not started' when never placed). */
 export function hostsShown(showJson: string): Map<string, string> {
-  const run = JSON.parse(showJson) as { hostList: { host: string; status: string }[]; connection: { hosts: Record<string, unknown> } };
+  const run = JSON.parse(showJson) as { liveness?: string; hostList: { host: string; status: string }[]; connection: { hosts: Record<string, unknown> } };
   const out = new Map<string, string>();
-  for (const h of run.hostList) out.set(h.host, h.status);
+  // A host 'running' in a run whose controller is gone is shown as interrupted.
+  for (const h of run.hostList) out.set(h.host, run.liveness === 'interrupted' && h.status === 'running' ? 'interrupted' : h.status);
   for (const h of Object.keys(run.connection.hosts)) if (!out.has(h)) out.set(h, 'not started');
   return out;
 }

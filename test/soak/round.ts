@@ -126,8 +126,9 @@ export async function killRound<S>(spec: RoundSpec<S>): Promise<RoundResult> {
   const runs = await run(['runs', '--json']);
   if (runs.code !== 0) problem(`runs --json exited ${runs.code}: ${runs.err}`);
   else {
-    const listed = (JSON.parse(runs.out) as { id: string; status: string }[]).find((r) => r.id === runId);
+    const listed = (JSON.parse(runs.out) as { id: string; status: string; liveness?: string }[]).find((r) => r.id === runId);
     if (listed?.status !== 'running') problem(`runs --json lists the killed run as ${JSON.stringify(listed?.status)}`);
+    if (listed?.liveness !== 'interrupted') problem(`runs --json does not see the killed run as interrupted (liveness ${JSON.stringify(listed?.liveness)})`);
   }
   checkShow(await run(['show', runId, '--json']), await run(['show', runId]), spec.hosts, 'after the kill', problem);
 

@@ -1,7 +1,13 @@
 // runs / show: what the journal knows, newest first; per host, per step.
 import { EXIT } from '../../report/exit-codes.js';
 import type { Io } from '../io.js';
-import { openCliJournal } from '../journal.js';
+import { lockOwner, openCliJournal } from '../journal.js';
+import { runLiveness, type RunLiveness } from '../../journal/index.js';
+
+/** A run still 'running' whose controller on this machine is gone was cut off (kill -9, power). */
+function liveness(io: Io, r: Parameters<typeof runLiveness>[0]): RunLiveness {
+  return runLiveness(r, lockOwner(io));
+}
 
 const iso = (ms?: number) => (ms === undefined ? undefined : new Date(ms).toISOString());
 
@@ -11,13 +17,14 @@ export async function runsCommand(opts: { json?: boolean; journal?: string; limi
   try {
     const runs = j.journal.listRuns({ limit: opts.limit ?? 50 });
     if (opts.json) {
-      io.out(JSON.stringify(runs.map((r) => ({ ...r, started: iso(r.started), finished: iso(r.finished) }))) + '\n');
+      io.out(JSON.stringify(runs.map((r) => ({ ...r, liveness: liveness(io, r), started: iso(r.started), finished: iso(r.finished) }))) + '\n');
       return EXIT.OK;
     }
     if (runs.length === 0) { io.out('no runs recorded\n'); return EXIT.OK; }
     for (const r of runs) {
       const hs = Object.entries(r.hostStatus).map(([k, v]) => `${k}=${v}`).join(' ');
-      io.out(`${r.id}  ${r.command.padEnd(8)} ${r.status.padEnd(11)} ${String(r.hosts).padStart(5)} hosts  ${hs}${r.unfinished ? `  (${r.unfinished} unfinished step(s))` : ''}  ${r.playbook ?? ''}\n`);
+      const st = liveness(io, r) === 'interrupted' ? 'interrupted' : r.status;
+      io.out(`${r.id}  ${r.command.padEnd(8)} ${st.padEnd(11)} ${String(r.hosts).padStart(5)} hosts  ${hs}${r.unfinished ? `  (${r.unfinished} unfinished step(s))` : ''}  ${r.playbook ?? ''}\n`);
     }
     return EXIT.OK;
   } finally {
@@ -38,17 +45,18 @@ export async function showCommand(runArg: string, opts: { json?: boolean; journa
     const steps = j.journal.stepsFor(run.id, opts.host);
     const hosts = run.hostList.filter((h) => !opts.host || h.host === opts.host);
     if (opts.json) {
-      io.out(JSON.stringify({ ...run, started: iso(run.started), finished: iso(run.finished), hostList: hosts, steps }, null, 2) + '\n');
+      io.out(JSON.stringify({ ...run, liveness: liveness(io, run), started: iso(run.started), finished: iso(run.finished), hostList: hosts, steps }, null, 2) + '\n');
       return EXIT.OK;
     }
-    io.out(`run ${run.id}: ${run.command} ${run.status}, started ${iso(run.started)} by ${run.user}@${run.controllerHost}${run.finished ? `, finished ${iso(run.finished)}` : ''}\n`);
+    const cut = liveness(io, run) === 'interrupted';
+    io.out(`run ${run.id}: ${run.command} ${cut ? `interrupted (recorded as running; controller pid ${run.pid} is gone: \`remediate resume ${run.id}\` or \`remediate rollback ${run.id}\`)` : run.status}, started ${iso(run.started)} by ${run.user}@${run.controllerHost}${run.finished ? `, finished ${iso(run.finished)}` : ''}\n`);
     if (run.playbook) io.out(`playbook ${run.playbook}\n`);
     const byHost = new Map<string, typeof steps>();
     for (const s of steps) byHost.set(s.host, [...(byHost.get(s.host) ?? []), s]);
     const known = new Set(hosts.map((h) => h.host));
     const notStarted = Object.keys(run.connection.hosts).filter((h) => !known.has(h) && (!opts.host || h === opts.host));
     for (const h of hosts) {
-      io.out(`\n${h.host}: ${h.status}${h.canary ? ' (canary)' : ''}, batch ${h.batch}\n`);
+      io.out(`\n${h.host}: ${cut && h.status === 'running' ? 'interrupted' : h.status}${h.canary ? ' (canary)' : ''}, batch ${h.batch}\n`);
       for (const s of byHost.get(h.host) ?? []) {
         const out = s.outcome ? s.outcome.status : 'NO OUTCOME (interrupted mid-step)';
         const rb = s.rollback ? `, rollback ${s.rollback.status}${s.rollback.msg ? `: ${s.rollback.msg}` : ''}` : '';
