@@ -132,9 +132,10 @@ export async function startLab(o: StartLabOptions): Promise<RunningLab> {
       conn.on('ready', () => {
         conn.on('session', (accept) => {
           const session = accept();
-          session.on('pty', (ok) => ok?.());
+          let pty = false;
+          session.on('pty', (ok) => { pty = true; ok?.(); });
           session.on('env', (ok) => ok?.());
-          session.on('exec', (acceptExec, _reject, info) => handleExec(h, conn, acceptExec(), info.command));
+          session.on('exec', (acceptExec, _reject, info) => handleExec(h, conn, acceptExec(), info.command, pty));
         });
       });
     });
@@ -232,10 +233,21 @@ function fastSigner(k: SeededKey): ParsedKey {
   return parsed;
 }
 
+/**
+ * Without a pty the command runs once the client's EOF arrives: a real command reading stdin
+ * blocks until it has every byte, and a client (the product's ssh transport) writes its input
+ * only after the exec reply, possibly long after under load. A quiet timer once started the
+ * command with whatever had arrived, so a late write ran `base64 -d > file` on empty input.
+ * Clients that never send EOF (a terminal's ssh; a pty, as ansible's -tt) still get an answer
+ * once their input has been quiet for a while.
+ */
+const QUIET_MS = { pty: 150, pipe: 2000 };
+
 /** One exec request: run the command on the host model, stream the result back (faults applied). */
-function handleExec(h: Host, conn: { end(): void }, stream: ServerChannel, command: string): void {
+function handleExec(h: Host, conn: { end(): void }, stream: ServerChannel, command: string, pty: boolean): void {
   const f = h.spec.faults;
   const chunks: Buffer[] = [];
+  const quiet = pty ? QUIET_MS.pty : QUIET_MS.pipe;
   let started = false;
   let timer: NodeJS.Timeout | undefined;
   const go = () => {
@@ -262,10 +274,10 @@ function handleExec(h: Host, conn: { end(): void }, stream: ServerChannel, comma
     chunks.push(d);
     // clients that never close stdin: run once input has been quiet for a moment
     clearTimeout(timer);
-    timer = setTimeout(go, 150);
+    timer = setTimeout(go, quiet);
   });
   stream.on('end', go);
-  timer = setTimeout(go, 150);
+  timer = setTimeout(go, quiet);
   stream.on('error', () => undefined);
 }
 
