@@ -14,7 +14,7 @@ import { diffSnapshots, type Snapshot } from '../e2e/tree-hashes.js';
 import { expectedMutations, fleetSnapshot, makeFileFleet, SOAK_FILES_PLAYBOOK } from './file-fleet.js';
 import { killRound, roundLine } from './round.js';
 
-const HOSTS = 12;
+const HOSTS = 6;
 const SEEDS = Array.from({ length: 20 }, (_, i) => i + 1);
 // Not the playbook's default: a resumed run that forgot the run's -e would write 8080.
 const VARS = ['-e', 'listen_port=9090'];
