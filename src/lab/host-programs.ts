@@ -395,12 +395,60 @@ function aptCache(h: Host): Program {
   };
 }
 
+/** One package the transaction changes: `old` null = newly installed, `v` null = removed. */
+interface Change { n: string; v: string | null; old: string | null; explicit: boolean }
+type ChangeKind = 'install' | 'upgrade' | 'downgrade' | 'reinstall' | 'remove';
+
+/** Package version order (dpkg and rpm agree on these): digit runs numerically, `~` first. */
+export function labVersionCmp(a: string, b: string): number {
+  const parts = (v: string) => v.match(/~|\d+|[A-Za-z]+|[^~\dA-Za-z]+/g) ?? [];
+  const x = parts(a), y = parts(b);
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const p = x[i], q = y[i];
+    if (p === q) continue;
+    if (p === '~') return -1;
+    if (q === '~') return 1;
+    if (p === undefined) return -1;
+    if (q === undefined) return 1;
+    const dp = /^\d/.test(p), dq = /^\d/.test(q);
+    if (dp && dq) { const d = Number(p) - Number(q); if (d) return Math.sign(d); continue; }
+    if (dp !== dq) return dp ? 1 : -1;
+    return p < q ? -1 : 1;
+  }
+  return 0;
+}
+
+function changeKind(c: Change): ChangeKind {
+  if (c.v === null) return 'remove';
+  if (c.old === null) return 'install';
+  const d = labVersionCmp(c.v, c.old);
+  return d > 0 ? 'upgrade' : d < 0 ? 'downgrade' : 'reinstall';
+}
+
+/** The packages a request changes, with what the manager pulls in (listed first, as apt does). */
+function withDependencies(h: Host, plan: Change[]): Change[] {
+  const deps: Change[] = [];
+  for (const x of plan) {
+    if (x.v === null) continue;
+    for (const dep of h.dependencyChanges(x.n, x.v)) {
+      if (!plan.some((y) => y.n === dep.n) && !deps.some((y) => y.n === dep.n)) deps.push({ ...dep, explicit: false });
+    }
+  }
+  return [...deps, ...plan];
+}
+
+function applyChanges(h: Host, plan: Change[]): void {
+  for (const x of plan) if (x.v === null) h.removePackage(x.n); else h.installPackage(x.n, x.v);
+}
+
 function aptGet(h: Host): Program {
   return (p) => {
     const io = new Io(p, 'apt-get');
     const args = p.argv.slice(1);
-    const sim = args.some((a) => a === '-s' || a === '--simulate' || a === '--dry-run' || a === '--just-print');
+    const sim = args.some((a) => a === '-s' || a === '--simulate' || a === '--dry-run' || a === '--just-print' || a === '--no-act');
     const reinstall = args.includes('--reinstall');
+    const yes = args.some((a) => a === '-y' || a === '--yes' || a === '--assume-yes' || /^-[a-z]*y/.test(a) && !a.startsWith('--'));
+    const allowDowngrades = args.includes('--allow-downgrades') || args.includes('--force-yes');
     // Options that take a value (-o Debug::NoLocking=1, -t release, -c file) are not words.
     const words: string[] = [];
     for (let i = 0; i < args.length; i++) {
@@ -415,38 +463,59 @@ function aptGet(h: Host): Program {
       io.out('Reading package lists...\n');
       return 0;
     }
-    if (verb !== 'install' && verb !== 'upgrade' && verb !== 'remove') return io.fail(`E: Invalid operation ${verb}`, 100);
+    if (verb !== 'install' && verb !== 'upgrade' && verb !== 'remove' && verb !== 'purge') return io.fail(`E: Invalid operation ${verb}`, 100);
+    if (sim && p.cred.uid !== 0) io.out('NOTE: This is only a simulation!\n      apt-get needs root privileges for real execution.\n      Keep also in mind that locking is deactivated,\n      so don\'t depend on the relevance to the real current situation!\n');
     const cands = h.candidates();
-    const plan: { n: string; v: string; old: string | null }[] = [];
+    let plan: Change[] = [];
     io.out('Reading package lists...\nBuilding dependency tree...\nReading state information...\n');
     for (const s of specs) {
       const [n, want] = s.split('=');
       const vs = cands.get(n);
+      const old = h.packages.get(n) ?? null;
+      if (verb === 'remove' || verb === 'purge') {
+        if (!vs && old === null) { io.err(`E: Unable to locate package ${n}\n`); return 100; }
+        if (old === null) { io.out(`Package '${n}' is not installed, so not removed\n`); continue; }
+        plan.push({ n, v: null, old, explicit: true });
+        continue;
+      }
       if (!vs) { io.err(`E: Unable to locate package ${n}\n`); return 100; }
       const v = want ?? vs[vs.length - 1];
       if (!v || !vs.includes(v)) { io.err(`E: Version '${want}' for '${n}' was not found\n`); return 100; }
-      const old = h.packages.get(n) ?? null;
       if (old === v && !reinstall) { io.out(`${n} is already the newest version (${v}).\n`); continue; }
-      plan.push({ n, v, old });
+      plan.push({ n, v, old, explicit: true });
     }
+    plan = withDependencies(h, plan);
+    const of = (k: ChangeKind) => plan.filter((x) => changeKind(x) === k).map((x) => x.n);
+    const block = (title: string, names: string[]) => { if (names.length) io.out(`${title}\n  ${[...names].sort().join(' ')}\n`); };
+    block('The following additional packages will be installed:', plan.filter((x) => !x.explicit).map((x) => x.n));
+    block('The following packages will be REMOVED:', of('remove'));
+    block('The following NEW packages will be installed:', of('install'));
+    block('The following packages will be upgraded:', of('upgrade'));
+    block('The following packages will be DOWNGRADED:', of('downgrade'));
+    const re = of('reinstall').length;
+    io.out(`${of('upgrade').length} upgraded, ${of('install').length} newly installed, ${of('downgrade').length ? `${of('downgrade').length} downgraded, ` : ''}${re ? `${re} reinstalled, ` : ''}${of('remove').length} to remove and 0 not upgraded.\n`);
     if (sim) {
-      for (const x of plan) io.out(`Inst ${x.n}${x.old ? ` [${x.old}]` : ''} (${x.v} lab [amd64])\n`);
-      for (const x of plan) io.out(`Conf ${x.n} (${x.v} lab [amd64])\n`);
+      for (const x of plan) if (x.v === null) io.out(`Remv ${x.n} [${x.old}]\n`);
+      for (const x of plan) if (x.v !== null) io.out(`Inst ${x.n}${x.old ? ` [${x.old}]` : ''} (${x.v} lab [amd64])\n`);
+      for (const x of plan) if (x.v !== null) io.out(`Conf ${x.n} (${x.v} lab [amd64])\n`);
       return 0;
     }
-    if (plan.length && h.spec.faults.mirrorFailure) {
-      io.err(`E: Failed to fetch http://mirror.lab.invalid/pool/${plan[0].n}_${plan[0].v}_amd64.deb  503  Service Unavailable\nE: Unable to fetch some archives, maybe run apt-get update or try with --fix-missing?\n`);
+    if (of('downgrade').length && yes && !allowDowngrades) { io.err('E: Packages were downgraded and -y was used without --allow-downgrades.\n'); return 100; }
+    const fetched = plan.filter((x) => x.v !== null);
+    if (fetched.length && h.spec.faults.mirrorFailure) {
+      io.err(`E: Failed to fetch http://mirror.lab.invalid/pool/${fetched[0].n}_${fetched[0].v}_amd64.deb  503  Service Unavailable\nE: Unable to fetch some archives, maybe run apt-get update or try with --fix-missing?\n`);
       return 100;
     }
-    if (plan.length && h.spec.faults.diskFull) {
+    if (fetched.length && h.spec.faults.diskFull) {
       io.err(`E: You don't have enough free space in /var/cache/apt/archives/.\n`);
       return 100;
     }
     for (const x of plan) {
-      io.out(`Unpacking ${x.n} (${x.v})${x.old ? ` over (${x.old})` : ''} ...\nSetting up ${x.n} (${x.v}) ...\n`);
-      h.installPackage(x.n, x.v);
+      if (x.v === null) io.out(`Removing ${x.n} (${x.old}) ...\n`);
+      else io.out(`Preparing to unpack .../${x.n}_${x.v}_amd64.deb ...\nUnpacking ${x.n} (${x.v})${x.old ? ` over (${x.old})` : ''} ...\n`);
     }
-    io.out(`${plan.length} upgraded, 0 newly installed, 0 to remove and 0 not upgraded.\n`);
+    for (const x of plan) if (x.v !== null) io.out(`Setting up ${x.n} (${x.v}) ...\n`);
+    applyChanges(h, plan);
     return 0;
   };
 }
@@ -479,13 +548,22 @@ function rpm(h: Host): Program {
   };
 }
 
+/**
+ * yum and dnf. RHEL 7's yum is yum 3 (its own resolver log, "Updating for dependencies:",
+ * "Exiting on user command" on --assumeno); RHEL 8's yum and dnf are dnf 4 (dependencies listed
+ * under the same "Upgrading:" heading, "Operation aborted."). Both list every package the
+ * transaction changes, dependencies included, and exit 1 on --assumeno.
+ */
 function dnf(h: Host): Program {
   return (p) => {
-    const io = new Io(p, p.argv[0].split('/').pop() ?? 'dnf');
+    const tool = p.argv[0].split('/').pop() ?? 'dnf';
+    const io = new Io(p, tool);
+    const yum3 = h.d.id === 'rhel7';
     const args = p.argv.slice(1);
     const words = args.filter((a) => !a.startsWith('-'));
     const assumeNo = args.includes('--assumeno');
-    const verb = words[0];
+    const yes = args.includes('-y') || args.includes('--assumeyes');
+    const verb = words[0] === 'update' ? 'upgrade' : words[0] === 'erase' ? 'remove' : words[0];
     const cands = h.candidates();
     if (verb === 'list') {
       const names = words.slice(1).filter((w) => w !== 'available' && w !== 'installed' && w !== 'all');
@@ -504,29 +582,137 @@ function dnf(h: Host): Program {
       io.out(out);
       return 0;
     }
-    if (verb === 'install' || verb === 'upgrade' || verb === 'reinstall') {
-      if (p.cred.uid !== 0 && !assumeNo) return io.fail('Error: This command has to be run with superuser privileges (under the root user on most systems).');
-      const plan: { n: string; v: string; old: string | null }[] = [];
-      for (const s of words.slice(1)) {
-        const n = cands.has(s) ? s : s.replace(/-\d.*$/, '');
-        const vs = cands.get(n);
-        if (!vs) { io.err(`No match for argument: ${s}\nError: Unable to find a match: ${s}\n`); return 1; }
-        const v = s !== n ? s.slice(n.length + 1) : vs[vs.length - 1];
-        const old = h.packages.get(n) ?? null;
-        if (old === v && verb !== 'reinstall') continue;
-        plan.push({ n, v, old });
+    if (!['install', 'upgrade', 'reinstall', 'downgrade', 'remove'].includes(verb)) return io.fail(yum3 ? `No such command: ${verb}. Please use ${p.argv[0]} --help` : `No such command: ${verb}. Please use ${p.argv[0]} --help\nIt could be a ${tool} plugin command, try: "${tool} install 'dnf-command(${verb})'"`);
+    if (p.cred.uid !== 0 && !assumeNo) return io.fail(yum3 ? 'You need to be root to perform this command.' : 'Error: This command has to be run with superuser privileges (under the root user on most systems).');
+    if (yum3) io.out('Loaded plugins: fastestmirror\nLoading mirror speeds from cached hostfile\n');
+    const marked = verb === 'remove' ? 'removal' : verb === 'downgrade' ? 'downgrade' : verb;
+    let plan: Change[] = [];
+    const refusals: string[] = [];
+    for (const s of words.slice(1)) {
+      const n = cands.has(s) || h.packages.has(s) ? s : s.replace(/-\d.*$/, '');
+      const vs = cands.get(n) ?? [];
+      const old = h.packages.get(n) ?? null;
+      const given = s !== n ? s.slice(n.length + 1).replace(/^0:/, '') : null;
+      if (verb === 'remove') {
+        if (old === null) { refusals.push(yum3 ? `No Match for argument: ${s}` : `No match for argument: ${s}`); continue; }
+        plan.push({ n, v: null, old, explicit: true });
+        continue;
       }
-      if (!plan.length) { io.out('Dependencies resolved.\nNothing to do.\nComplete!\n'); return 0; }
-      io.out('Dependencies resolved.\n================================================================================\n Package                 Arch       Version                   Repository   Size\n================================================================================\n');
-      io.out(`${plan.some((x) => x.old) ? 'Upgrading:' : 'Installing:'}\n`);
-      for (const x of plan) io.out(` ${x.n.padEnd(23)} x86_64     ${x.v.padEnd(25)} ${h.d.repoLine}  120 k\n`);
-      if (assumeNo) { io.out('\nOperation aborted.\n'); return 1; }
-      if (h.spec.faults.mirrorFailure) { io.err(`Error: Failed to download packages: Cannot download ${plan[0].n}: All mirrors were tried\n`); return 1; }
-      for (const x of plan) h.installPackage(x.n, x.v);
-      io.out('\nComplete!\n');
-      return 0;
+      if ((!vs.length && old === null) || (given !== null && !vs.includes(given))) {
+        refusals.push(yum3 ? `No package ${s} available.` : `No match for argument: ${s}`);
+        continue;
+      }
+      if (verb === 'downgrade') {
+        if (old === null) { refusals.push(`Packages for argument ${n} available, but not installed.`); continue; }
+        const lower = vs.filter((v) => labVersionCmp(v, old) < 0);
+        const v = given ?? lower[lower.length - 1] ?? null;
+        if (v === null) { refusals.push(yum3 ? `Only Upgrade available on package: ${n}-${old}.x86_64` : `Package ${n} of lowest version already installed, cannot downgrade it.`); continue; }
+        if (labVersionCmp(v, old) >= 0) { refusals.push(yum3 ? `Only Upgrade available on package: ${n}-${v}.x86_64` : `Package ${n}-${v}.x86_64 is already installed.`); continue; }
+        plan.push({ n, v, old, explicit: true });
+        continue;
+      }
+      const v = given ?? vs[vs.length - 1];
+      if (old === v && verb !== 'reinstall') {
+        io.out(yum3 ? `Package ${n}-${v}.x86_64 already installed and latest version\n` : `Package ${n}-${v}.x86_64 is already installed.\n`);
+        continue;
+      }
+      if (verb === 'reinstall' && old === null) { refusals.push(`Package ${n} available, but not installed.`); continue; }
+      plan.push({ n, v, old, explicit: true });
     }
-    return io.fail(`No such command: ${verb}. Please use ${p.argv[0]} --help`);
+    for (const r of refusals) io.out(`${r}\n`);
+    plan = withDependencies(h, plan);
+    // dnf refuses the whole request when an argument matched nothing; yum 3 skips that argument.
+    if (refusals.length && (!plan.length || !yum3)) {
+      if (yum3) io.err('Error: Nothing to do\n');
+      else io.err(verb === 'install' || verb === 'upgrade' ? `Error: Unable to find a match: ${words.slice(1).join(' ')}\n` : `Error: No packages marked for ${marked}.\n`);
+      return 1;
+    }
+    if (!plan.length) { io.out(yum3 ? 'Nothing to do\n' : 'Dependencies resolved.\nNothing to do.\nComplete!\n'); return 0; }
+    const repo = (x: Change) => (x.n === h.d.imagickPkg || x.n === h.d.magick.pkg ? h.d.repoLine : h.d.id === 'rhel7' ? 'base' : 'baseos');
+    const row = (x: Change) => ` ${x.n.padEnd(22)} ${'x86_64'.padEnd(9)} ${(x.v ?? x.old!).padEnd(28)} ${repo(x).padEnd(12)} ${x.v === null ? '1.2 M' : '148 k'}\n`;
+    if (yum3) {
+      io.out('Resolving Dependencies\n--> Running transaction check\n');
+      const said = (x: Change) => {
+        const k = changeKind(x);
+        if (k === 'remove') io.out(`---> Package ${x.n}.x86_64 0:${x.old} will be erased\n`);
+        else if (k === 'install') io.out(`---> Package ${x.n}.x86_64 0:${x.v} will be installed\n`);
+        else if (k === 'upgrade') io.out(`---> Package ${x.n}.x86_64 0:${x.old} will be updated\n---> Package ${x.n}.x86_64 0:${x.v} will be an update\n`);
+        else if (k === 'downgrade') io.out(`---> Package ${x.n}.x86_64 0:${x.v} will be a downgrade\n---> Package ${x.n}.x86_64 0:${x.old} will be erased\n`);
+        else io.out(`---> Package ${x.n}.x86_64 0:${x.v} will be reinstalled\n`);
+      };
+      const deps = plan.filter((x) => !x.explicit);
+      plan.filter((x) => x.explicit).forEach(said);
+      for (const x of deps) {
+        const by = plan.find((y) => y.explicit && y.v !== null && h.dependencyChanges(y.n, y.v).some((z) => z.n === x.n));
+        if (by) io.out(`--> Processing Dependency: ${x.n} >= 9 for package: ${by.n}-${by.v}.x86_64\n`);
+      }
+      if (deps.length) { io.out('--> Running transaction check\n'); deps.forEach(said); }
+      io.out('--> Finished Dependency Resolution\n\nDependencies Resolved\n\n');
+    } else {
+      io.out('Dependencies resolved.\n');
+    }
+    const rule = '================================================================================\n';
+    io.out(`${rule} Package                Arch      Version                      Repository     Size\n${rule}`);
+    const sections: [string, Change[]][] = yum3
+      ? [
+        ['Installing:', plan.filter((x) => x.explicit && changeKind(x) === 'install')],
+        ['Updating:', plan.filter((x) => x.explicit && changeKind(x) === 'upgrade')],
+        ['Downgrading:', plan.filter((x) => x.explicit && changeKind(x) === 'downgrade')],
+        ['Reinstalling:', plan.filter((x) => x.explicit && changeKind(x) === 'reinstall')],
+        ['Removing:', plan.filter((x) => x.explicit && changeKind(x) === 'remove')],
+        ['Installing for dependencies:', plan.filter((x) => !x.explicit && changeKind(x) === 'install')],
+        ['Updating for dependencies:', plan.filter((x) => !x.explicit && changeKind(x) === 'upgrade')],
+      ]
+      : [
+        ['Installing:', plan.filter((x) => x.explicit && changeKind(x) === 'install')],
+        ['Upgrading:', plan.filter((x) => changeKind(x) === 'upgrade')],
+        ['Reinstalling:', plan.filter((x) => changeKind(x) === 'reinstall')],
+        ['Installing dependencies:', plan.filter((x) => !x.explicit && changeKind(x) === 'install')],
+        ['Removing:', plan.filter((x) => changeKind(x) === 'remove')],
+        ['Downgrading:', plan.filter((x) => changeKind(x) === 'downgrade')],
+      ];
+    for (const [title, xs] of sections) if (xs.length) io.out(`${title}\n${xs.map(row).join('')}`);
+    io.out(`\nTransaction Summary\n${rule}`);
+    const pk = (n: number) => `${n} Package${n === 1 ? '' : 's'}`;
+    for (const [word, k] of [['Install', 'install'], ['Upgrade', 'upgrade'], ['Remove', 'remove'], ['Reinstall', 'reinstall'], ['Downgrade', 'downgrade']] as const) {
+      const all = plan.filter((x) => changeKind(x) === k);
+      if (!all.length) continue;
+      const dep = all.filter((x) => !x.explicit).length;
+      io.out(yum3 ? `${word}  ${pk(all.length - dep)}${dep ? ` (+${dep} Dependent package${dep === 1 ? '' : 's'})` : ''}\n` : `${word}  ${pk(all.length)}\n`);
+    }
+    if (plan.some((x) => x.v !== null)) io.out(`\nTotal download size: ${148 * plan.filter((x) => x.v !== null).length} k\n`);
+    if (assumeNo) {
+      io.out(yum3 ? 'Exiting on user command\nYour transaction was saved, rerun it with:\n yum load-transaction /tmp/yum_save_tx.lab.yumtx\n' : 'Operation aborted.\n');
+      return 1;
+    }
+    if (!yes) { io.out(yum3 ? 'Is this ok [y/d/N]: Exiting on user command\n' : 'Is this ok [y/N]: Operation aborted.\n'); return 1; }
+    if (h.spec.faults.mirrorFailure && plan.some((x) => x.v !== null)) {
+      const x = plan.find((y) => y.v !== null)!;
+      io.err(yum3 ? `Error downloading packages:\n  ${x.n}-${x.v}.x86_64: [Errno 256] No more mirrors to try.\n` : `Error: Failed to download packages: Cannot download ${x.n}: All mirrors were tried\n`);
+      return 1;
+    }
+    io.out(yum3 ? 'Downloading packages:\nRunning transaction check\nRunning transaction test\nTransaction test succeeded\nRunning transaction\n' : 'Downloading Packages:\nRunning transaction check\nTransaction check succeeded.\nRunning transaction test\nTransaction test succeeded.\nRunning transaction\n');
+    applyChanges(h, plan);
+    const name = (x: Change) => (yum3 ? `${x.n}.x86_64 0:${x.v ?? x.old}` : `${x.n}-${x.v ?? x.old}.x86_64`);
+    const list = (title: string, xs: Change[]) => { if (xs.length) io.out(`\n${title}:\n${xs.map((x) => `  ${name(x)}\n`).join('')}`); };
+    const kind = (k: ChangeKind, explicit?: boolean) => plan.filter((x) => changeKind(x) === k && (explicit === undefined || x.explicit === explicit));
+    if (yum3) {
+      // a yum 3 downgrade installs the older build and removes the newer one
+      list('Removed', [...kind('remove'), ...kind('downgrade').map((x) => ({ ...x, v: x.old }))]);
+      list('Installed', [...kind('install', true), ...kind('downgrade')]);
+      list('Dependency Installed', kind('install', false));
+      list('Updated', kind('upgrade', true));
+      list('Dependency Updated', kind('upgrade', false));
+      list('Reinstalled', kind('reinstall'));
+    } else {
+      list('Upgraded', kind('upgrade'));
+      list('Downgraded', kind('downgrade'));
+      list('Installed', kind('install'));
+      list('Reinstalled', kind('reinstall'));
+      list('Removed', kind('remove'));
+    }
+    io.out('\nComplete!\n');
+    return 0;
   };
 }
 

@@ -736,7 +736,7 @@ export class Host {
     return h.digest('hex');
   }
 
-  /** Install or upgrade a package (the effects on files and the master's future loads). */
+  /** Install, upgrade or downgrade one package (the effects on files and the master's future loads). */
   installPackage(name: string, version: string): void {
     const d = this.d;
     this.packages.set(name, version);
@@ -744,14 +744,27 @@ export class Host {
       const b = d.gompUpdate && d.gompUpdate.pkgVersion === version ? d.gompUpdate : version === GOMP_WITH_NEW_IMAGICK.pkgVersion ? GOMP_WITH_NEW_IMAGICK : d.gomp.pkgVersion === version ? d.gomp : { ...GOMP_WITH_NEW_IMAGICK, pkgVersion: version };
       this.replaceGomp(gompFile(b));
     }
-    if (name === d.imagickPkg && d.imagickCandidate && version === d.imagickCandidate.version) {
-      // Imagick >= 3.5 packages depend on a libgomp built with GCC >= 9
-      if (!this.spec.faults.stillLeaks) {
-        this.packages.set(d.gompPkg, GOMP_WITH_NEW_IMAGICK.pkgVersion);
-        this.replaceGomp(gompFile(GOMP_WITH_NEW_IMAGICK));
-      }
-    }
     this.mutations++;
+  }
+
+  /** Remove a package (the lab models no files of the packages it can remove). */
+  removePackage(name: string): void {
+    if (this.packages.delete(name)) this.mutations++;
+  }
+
+  /**
+   * What the package manager also changes to install `name` at `version`: Imagick >= 3.5
+   * packages depend on a libgomp built with GCC >= 9 (the incident notes), so installing one over
+   * an older libgomp upgrades it too; the tools list it as real apt-get and yum/dnf do. The
+   * stillLeaks fault's libgomp already claims a fixed version: nothing to upgrade.
+   */
+  dependencyChanges(name: string, version: string): { n: string; v: string; old: string | null }[] {
+    const d = this.d;
+    if (name !== d.imagickPkg || !d.imagickCandidate || version !== d.imagickCandidate.version || this.spec.faults.stillLeaks) return [];
+    const old = this.packages.get(d.gompPkg) ?? null;
+    const gccMajor = (v: string) => Number(/^(?:\d+:)?(\d+)/.exec(v)?.[1] ?? 0);
+    if (old !== null && gccMajor(old) >= 9) return [];
+    return [{ n: d.gompPkg, v: GOMP_WITH_NEW_IMAGICK.pkgVersion, old }];
   }
 
   imagickVersion(): string {
@@ -765,7 +778,9 @@ export class Host {
     const c = new Map<string, string[]>();
     c.set(d.imagickPkg, [d.imagick, ...(d.imagickCandidate ? [d.imagickCandidate.version] : [])]);
     if (d.imagickAlias) c.set(d.imagickAlias, [d.imagick]);
-    c.set(d.gompPkg, [d.gomp.pkgVersion, ...(d.gompUpdate ? [d.gompUpdate.pkgVersion] : [])]);
+    // the libgomp a newer Imagick pulls in is offered by the same repositories
+    const gompNew = d.imagickCandidate && ![d.gomp.pkgVersion, d.gompUpdate?.pkgVersion].includes(GOMP_WITH_NEW_IMAGICK.pkgVersion) ? [GOMP_WITH_NEW_IMAGICK.pkgVersion] : [];
+    c.set(d.gompPkg, [d.gomp.pkgVersion, ...(d.gompUpdate ? [d.gompUpdate.pkgVersion] : []), ...gompNew]);
     c.set(d.magick.pkg, [d.magick.pkgVersion]);
     c.set(d.family === 'debian' ? 'apache2' : 'httpd', [d.apachePkgVersion]);
     if (d.family === 'debian') c.set(`libapache2-mod-php${d.php}`, [d.phpFull]);
