@@ -26,6 +26,30 @@ export interface PackageState {
   /** Non-configuration files that differ from the package's checksums (or are missing). */
   modifiedFiles: string[];
   simulation?: Simulation;
+  /** Other packages the simulated transaction installs, upgrades or downgrades (probed after it). */
+  dependencies?: DependencyChange[];
+}
+
+/** A package the manager changes besides the one asked for (Imagick >= 3.5 pulls libgomp >= 9). */
+export interface DependencyChange {
+  name: string;
+  /** Installed before; null: the transaction installs it. */
+  previous: string | null;
+  /** What the transaction installs. */
+  target: string;
+  /** previous can still be downloaded (a rollback can go back to it). */
+  previousDownloadable: boolean;
+}
+
+/** name → version the simulation moves it to, for every package but `name` it installs/upgrades/downgrades. */
+export function simulatedDependencies(sim: Simulation, name: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const e of [...sim.install, ...sim.upgrade, ...sim.downgrade]) {
+    const words = e.split(' ');
+    const pkg = words[0].replace(/:[a-z0-9]+$/, ''); // apt's multiarch "libgomp1:amd64"
+    if (pkg !== name) out.set(pkg, words[words.length - 1]);
+  }
+  return out;
 }
 
 export interface Simulation {
@@ -256,7 +280,7 @@ export function parseRpmSimulation(action: string, out: string, _rc: number | nu
   let bucket: string[] | null = null;
   let pending: string[] = [];
   for (const l of out.split('\n')) {
-    const head = /^(Installing|Upgrading|Updating|Downgrading|Reinstalling|Removing|Erasing)( for dependencies| dependencies| weak dependencies)?:\s*$/.exec(l.trim());
+    const head = /^(Installing|Upgrading|Updating|Downgrading|Reinstalling|Removing|Erasing)( for dependencies| dependencies| weak dependencies| dependent packages| unused dependencies)?:\s*$/.exec(l.trim());
     if (head) {
       const k = head[1];
       bucket = k === 'Installing' ? sim.install : k === 'Upgrading' || k === 'Updating' ? sim.upgrade : k === 'Downgrading' ? sim.downgrade : k === 'Reinstalling' ? sim.reinstall : sim.remove;

@@ -5,12 +5,14 @@
 // A package whose files differ from its checksums (dpkg --verify, rpm -V) is reinstalled even
 // when the manager calls it "the newest version" — a swapped libgomp.so.1 is the case in point.
 // The inverse is the previous version; the step is irreversible when that version can no longer
-// be downloaded.
+// be downloaded. Packages the manager upgrades along the way (Imagick >= 3.5 pulls libgomp >= 9)
+// are read from the simulation and recorded with their previous versions: rollback puts them back
+// too, or the plan says which one it cannot (no longer downloadable: irreversible).
 import type { Schema } from '../source/schema-types.js';
 import { describeFailure, registered, unreachableOutcome } from './outcome.js';
 import {
-  actionCommand, checkPackageName, ORDERING, packageProbeScript, parseAptSimulation, parsePackageProbe, parseRpmSimulation,
-  type Action, type Manager, type PackageState, type Simulation,
+  actionCommand, checkPackageName, ORDERING, packageProbeScript, parseAptSimulation, parsePackageProbe, parseRpmSimulation, simulatedDependencies,
+  type Action, type DependencyChange, type Manager, type PackageState, type Simulation,
 } from './package-managers.js';
 import type { HostContext, Module, Outcome, Planned, StepClass } from './types.js';
 import { compare, formatConstraint, parseConstraint, satisfies, type Clause } from './version-constraint.js';
@@ -34,6 +36,8 @@ export interface PackageInverse {
   previous: string | null;
   previousDownloadable: boolean;
   target: string;
+  /** Other packages the transaction changed, restored after this one (absent: none). */
+  dependencies?: DependencyChange[];
 }
 
 /** What apply needs: the decided action and version. */
@@ -140,9 +144,14 @@ export function planPackage(args: PackageArgs, st: PackageState): Planned<Packag
   if (d.kind === 'reinstall') cls = st.modifiedFiles.length ? 'irreversible' : 'stateless';
   // Packages the manager removes along the way are not put back by the inverse.
   if (sim?.remove.length) cls = 'irreversible';
+  const deps = d.kind === 'reinstall' ? [] : st.dependencies ?? [];
+  const stuck = deps.filter((x) => !x.previousDownloadable);
+  if (stuck.length) cls = 'irreversible';
   const notes: string[] = [];
   if (!previousDownloadable) notes.push(`${previous} is no longer downloadable: no rollback`);
   if (sim) notes.push(simSummary(sim) || 'simulation: nothing to do');
+  if (stuck.length) notes.push(`rollback cannot restore ${stuck.map((x) => `${x.name} ${x.previous} (no longer downloadable; ${x.target} stays)`).join(', ')}`);
+  else if (deps.length && cls === 'reversible') notes.push(`rollback also restores ${deps.map((x) => (x.previous === null ? `${x.name} (removed)` : `${x.name} ${x.previous}`)).join(', ')}`);
   else if (manager === 'pecl') notes.push('pecl has no dry run');
   const verb = d.kind === 'install' ? 'install' : d.kind;
   const from = previous && d.kind !== 'install' && d.kind !== 'reinstall' ? `${previous} → ` : '';
@@ -151,7 +160,7 @@ export function planPackage(args: PackageArgs, st: PackageState): Planned<Packag
     summary: `${verb} ${args.name} ${from}${d.target} with ${manager}${d.kind === 'reinstall' ? ` (${d.why})` : ''}${notes.length ? ` [${notes.join('; ')}]` : ''}`,
     reason: d.why,
     class: cls,
-    inverse: d.kind === 'reinstall' ? undefined : { manager, name: args.name, previous, previousDownloadable, target: d.target },
+    inverse: d.kind === 'reinstall' ? undefined : { manager, name: args.name, previous, previousDownloadable, target: d.target, ...(deps.length ? { dependencies: deps } : {}) },
     data: { manager, action: d.kind, target: d.target, previous } satisfies PackageData,
     // A download and an install from a mirror: tens of seconds on a real host.
     estimateMs: 30_000,
@@ -177,7 +186,21 @@ export async function probePackage(ctx: HostContext, args: PackageArgs): Promise
   const action = cmd.argv.join(' ');
   const ord = ORDERING[st.manager];
   st.simulation = st.manager === 'apt' ? parseAptSimulation(action, out, s.exitCode, (a, b) => compare(a, b, ord)) : parseRpmSimulation(action, out, s.exitCode);
+  if (st.simulation.ok) st.dependencies = await probeDependencies(ctx, st.manager, st.simulation, args.name);
   return st;
+}
+
+/** For each other package the simulation changes: its installed version and whether that can still be downloaded. */
+async function probeDependencies(ctx: HostContext, manager: Manager, sim: Simulation, name: string): Promise<DependencyChange[]> {
+  const out: DependencyChange[] = [];
+  for (const [dep, target] of simulatedDependencies(sim, name)) {
+    const r = await ctx.exec({ cmd: { script: packageProbeScript(dep, manager, false) }, timeoutMs: 120_000 });
+    if (r.kind === 'unreachable') throw hostError(r);
+    if (r.exitCode !== 0) throw new Error(describeFailure(`reading package state of ${dep}`, r));
+    const st = parsePackageProbe(r.stdout, dep);
+    out.push({ name: dep, previous: st.installed, target, previousDownloadable: st.installed === null || st.available.includes(st.installed) });
+  }
+  return out;
 }
 
 async function run(ctx: HostContext, manager: Manager, action: Action, name: string, version: string | null): Promise<Outcome> {
@@ -188,6 +211,14 @@ async function run(ctx: HostContext, manager: Manager, action: Action, name: str
   const result = registered(r);
   if (r.kind === 'exit' && (r.exitCode !== 0 || r.timedOut)) return { status: 'failed', msg: describeFailure(cmd.argv.join(' '), r), result };
   return { status: 'changed', result };
+}
+
+/** Put one package back at `previous` (null: remove it). */
+function restore(ctx: HostContext, manager: Manager, p: { name: string; previous: string | null; previousDownloadable: boolean; target: string }): Promise<Outcome> {
+  if (p.previous === null) return run(ctx, manager, 'remove', p.name, null);
+  if (!p.previousDownloadable) return Promise.resolve({ status: 'failed', msg: `${p.name} ${p.previous} can no longer be downloaded; ${p.target} stays installed` });
+  const back: Action = compare(p.previous, p.target, ORDERING[manager]) < 0 ? 'downgrade' : 'upgrade';
+  return run(ctx, manager, back, p.name, p.previous);
 }
 
 export const packageModule: Module<PackageArgs, PackageInverse> = {
@@ -211,9 +242,15 @@ export const packageModule: Module<PackageArgs, PackageInverse> = {
     return { status: 'ok' };
   },
   async rollback(ctx, inv) {
-    if (inv.previous === null) return run(ctx, inv.manager, 'remove', inv.name, null);
-    if (!inv.previousDownloadable) return { status: 'failed', msg: `${inv.name} ${inv.previous} can no longer be downloaded; ${inv.target} stays installed` };
-    const back: Action = compare(inv.previous, inv.target, ORDERING[inv.manager]) < 0 ? 'downgrade' : 'upgrade';
-    return run(ctx, inv.manager, back, inv.name, inv.previous);
+    const own = await restore(ctx, inv.manager, inv);
+    if (own.status !== 'changed' || !inv.dependencies?.length) return own;
+    // The package first (its older build does not need the newer dependency), then what it pulled in.
+    const done: string[] = [];
+    for (const dep of inv.dependencies) {
+      const r = await restore(ctx, inv.manager, dep);
+      if (r.status !== 'changed') return { ...r, msg: `${inv.name} restored to ${inv.previous ?? '(removed)'}${done.length ? `, ${done.join(', ')}` : ''}; but ${r.msg ?? dep.name}` };
+      done.push(dep.previous === null ? `${dep.name} removed` : `${dep.name} ${dep.previous}`);
+    }
+    return { ...own, msg: `${inv.name} restored to ${inv.previous ?? '(removed)'}, and ${done.join(', ')}` };
   },
 };
