@@ -116,15 +116,21 @@ export function planCopy(args: CopyArgs, st: FileState): Planned<CopyInverse> {
   };
 }
 
-/** Atomic write: bytes arrive base64 over stdin into a temp file beside dest, then rename. */
-export function atomicWriteScript(path: string, mode: string, owner?: string, group?: string): string {
+/**
+ * Atomic write: bytes arrive base64 over stdin into a temp file beside dest, then rename.
+ * With `sha256`, the temp file must hold exactly those bytes before the rename: a controller
+ * killed mid-send leaves the remote script reading a cut-off stdin (EOF), and without the check
+ * it would rename a truncated or empty file over the target (seen in the kill -9 soak).
+ */
+export function atomicWriteScript(path: string, mode: string, owner?: string, group?: string, sha256?: string): string {
   const p = shQuote(path);
   const chown = owner || group ? ` && chown ${shQuote(`${owner ?? ''}${group ? ':' + group : ''}`)} "$t"` : '';
-  return `d=$(dirname -- ${p}) && t=$(mktemp "$d/.remediate.XXXXXX") && { base64 -d > "$t" && chmod ${shQuote(mode)} "$t"${chown} && mv -f -- "$t" ${p}; } || { rc=$?; rm -f -- "$t"; exit $rc; }`;
+  const check = sha256 ? ` && h=$(sha256sum < "$t") && { [ "$\{h%% *}" = ${shQuote(sha256)} ] || { echo ${shQuote(`remediate: the bytes received for ${path} are not the ones sent (sha256 differs: stdin cut off?); nothing written`)} >&2; false; }; }` : '';
+  return `d=$(dirname -- ${p}) && t=$(mktemp "$d/.remediate.XXXXXX") && { base64 -d > "$t"${check} && chmod ${shQuote(mode)} "$t"${chown} && mv -f -- "$t" ${p}; } || { rc=$?; rm -f -- "$t"; exit $rc; }`;
 }
 
 export async function writeFileAtomic(ctx: HostContext, path: string, b64: string, mode: string, owner?: string, group?: string): Promise<Outcome> {
-  const r = await ctx.exec({ cmd: { script: atomicWriteScript(path, mode, owner, group) }, stdin: b64 + '\n' });
+  const r = await ctx.exec({ cmd: { script: atomicWriteScript(path, mode, owner, group, sha256(b64)) }, stdin: b64 + '\n' });
   if (r.kind === 'unreachable') return { status: 'unreachable', msg: r.reason };
   if (r.exitCode !== 0) return { status: 'failed', msg: describeFailure(`writing ${path}`, r) };
   return { status: 'changed' };

@@ -12,7 +12,7 @@ import { APACHE_PROBE } from '../../src/facts/apache.js';
 import { phpExtensionProbe } from '../../src/facts/php-extension.js';
 import { libFetchProbe, locateProbe, parseLocate } from '../../src/facts/pthread-keys.js';
 import { controlProbeScript } from '../../src/modules/apache-ctl.js';
-import { atomicWriteScript, fileProbeScript } from '../../src/modules/copy.js';
+import { atomicWriteScript, fileProbeScript, sha256 } from '../../src/modules/copy.js';
 import { editProbeScript } from '../../src/modules/file-edit.js';
 import { packageProbeScript } from '../../src/modules/package-managers.js';
 import { generateFleet } from '../../src/lab/fleet.js';
@@ -41,7 +41,10 @@ function corpus(h: Host): Case[] {
     );
   }
   cases.push({ name: 'all facts, batched', script: batchProbe(Object.values(FACTS), { vars: {} }, { nonce: 'c0ffee00c0ffee00' }), user: 'root' });
-  cases.push({ name: 'copy: atomic write', script: atomicWriteScript('/etc/remediate-corpus.conf', '0640', 'root', 'adm'), user: 'root', stdin: Buffer.from('a = 1\n').toString('base64') + '\n' });
+  const a1 = Buffer.from('a = 1\n').toString('base64');
+  cases.push({ name: 'copy: atomic write', script: atomicWriteScript('/etc/remediate-corpus.conf', '0640', 'root', 'adm', sha256(a1)), user: 'root', stdin: a1 + '\n' });
+  // A controller killed mid-send: the script sees EOF early; nothing may be renamed over the target.
+  cases.push({ name: 'copy: atomic write with stdin cut off writes nothing', script: atomicWriteScript('/etc/remediate-corpus.conf', '0600', undefined, undefined, sha256(Buffer.from('b = 2\n').toString('base64'))), user: 'root', stdin: 'Yi' });
   cases.push({ name: 'copy: probe the written file', script: fileProbeScript('/etc/remediate-corpus.conf'), user: 'root' });
   cases.push({ name: 'copy: atomic write refused without become', script: atomicWriteScript('/etc/remediate-denied.conf', '0644'), user: 'lab', stdin: 'eA==\n' });
   return cases;
