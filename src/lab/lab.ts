@@ -257,6 +257,9 @@ function handleExec(h: Host, conn: { end(): void }, stream: ServerChannel, comma
     const stdin = Buffer.concat(chunks).toString('latin1');
     const r = h.run(command, { user: LAB_USER, stdin });
     const finish = () => {
+      // The client went away (killed mid-write: its channel ended before EOF): the command ran
+      // with what had arrived, as under a real sshd; there is nobody left to answer.
+      if (stream.destroyed || stream.writableEnded || stream.stderr.writableEnded) return;
       if (f.dropMidCommand || r.aborted) {
         // the connection goes away mid-output: no exit status
         stream.write(Buffer.from(r.stdout.slice(0, Math.floor(r.stdout.length / 2)), 'latin1'));
@@ -279,6 +282,7 @@ function handleExec(h: Host, conn: { end(): void }, stream: ServerChannel, comma
   stream.on('end', go);
   timer = setTimeout(go, quiet);
   stream.on('error', () => undefined);
+  stream.stderr.on('error', () => undefined);
 }
 
 function writeInventory(path: string, hosts: Host[], knownHosts: string, key: string): void {

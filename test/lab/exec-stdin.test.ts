@@ -63,3 +63,21 @@ for (const c of cases) {
     t.is(r.out.replace(/\r\n/g, '\n'), c.out);
   });
 }
+
+test.serial('a channel closed before EOF (a client giving up on a command): the command runs with what arrived, and the lab keeps serving', async (t) => {
+  const h = lab.hosts[0].spec;
+  await new Promise<void>((res, rej) => {
+    const c = new ssh2.Client();
+    c.on('ready', () => c.exec("sh -c 'cat > /tmp/partial; echo out; echo err >&2'", (e, s) => {
+      if (e) return rej(e);
+      s.on('error', () => undefined);
+      s.write('abc');
+      // no EOF: the client closes the channel (the product's transport does on a timeout)
+      setTimeout(() => { s.close(); setTimeout(() => { c.end(); res(); }, 100); }, 100);
+    })).on('error', () => undefined).connect({ host: h.address, port: h.port, username: 'lab', privateKey: key });
+  });
+  await new Promise((r) => setTimeout(r, 300));
+  const r = await exec(lab, key, 'cat /tmp/partial', { delayMs: 0 });
+  t.is(r.code, 0, r.err);
+  t.is(r.out, 'abc');
+});
