@@ -125,8 +125,10 @@ export function planCopy(args: CopyArgs, st: FileState): Planned<CopyInverse> {
 export function atomicWriteScript(path: string, mode: string, owner?: string, group?: string, sha256?: string): string {
   const p = shQuote(path);
   const chown = owner || group ? ` && chown ${shQuote(`${owner ?? ''}${group ? ':' + group : ''}`)} "$t"` : '';
-  const check = sha256 ? ` && h=$(sha256sum < "$t") && { [ "$\{h%% *}" = ${shQuote(sha256)} ] || { echo ${shQuote(`remediate: the bytes received for ${path} are not the ones sent (sha256 differs: stdin cut off?); nothing written`)} >&2; false; }; }` : '';
-  return `d=$(dirname -- ${p}) && t=$(mktemp "$d/.remediate.XXXXXX") && { base64 -d > "$t"${check} && chmod ${shQuote(mode)} "$t"${chown} && mv -f -- "$t" ${p}; } || { rc=$?; rm -f -- "$t"; exit $rc; }`;
+  // The temp file goes first, then the message: stderr may be a dead controller's closed pipe.
+  const check = sha256 ? ` && h=$(sha256sum < "$t") && { [ "$\{h%% *}" = ${shQuote(sha256)} ] || { rm -f -- "$t"; echo ${shQuote(`remediate: the bytes received for ${path} are not the ones sent (sha256 differs: stdin cut off?); nothing written`)} >&2; false; }; }` : '';
+  // A session cut off by a dying controller (SIGHUP/SIGPIPE) leaves no temp file behind either.
+  return `d=$(dirname -- ${p}) && t=$(mktemp "$d/.remediate.XXXXXX") && trap 'rm -f -- "$t"; exit 129' HUP PIPE TERM && { base64 -d > "$t"${check} && chmod ${shQuote(mode)} "$t"${chown} && mv -f -- "$t" ${p}; } || { rc=$?; rm -f -- "$t"; exit $rc; }`;
 }
 
 export async function writeFileAtomic(ctx: HostContext, path: string, b64: string, mode: string, owner?: string, group?: string): Promise<Outcome> {

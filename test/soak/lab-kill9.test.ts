@@ -4,7 +4,7 @@
 // accounted for) and `rollback` (even seeds) or `resume` then `rollback` (odd seeds), after which
 // `lab status --hash` is the pre-run digest on every host. A fresh lab per round, always the same
 // fleet (lab seed 5: a clean apply of it completes; with lab seed 2 its canary stage already
-// fails); the round's seed draws the kill point. Two seeds here, `npm run soak` runs 20+.
+// fails); the round's seed draws the kill point. One seed here, `npm run soak` runs 20+.
 import test from 'ava';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,8 @@ import { killRound, roundLine } from './round.js';
 import { FAST_VARS, hashDiff, IMAGICK_PLAYBOOK, inventoryHosts, startLabFleet } from './lab-fleet.js';
 
 const HOSTS = 300;
-const SEEDS = [2, 3];
+// npm test: one rollback round (a lab round takes about 2 min here); `npm run soak -- lab` runs 20+, resume included.
+const SEEDS = [2];
 const LAB_SEED = 5;
 
 for (const seed of SEEDS) {
