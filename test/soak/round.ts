@@ -138,7 +138,12 @@ export async function killRound<S>(spec: RoundSpec<S>): Promise<RoundResult> {
     const r = await run(['resume', runId, '--yes', '--json']);
     const events = jsonLines(r.out);
     res.resumed = events.filter((e) => e.kind === 'host.start').length;
-    if (r.code !== 0) problem(`resume exited ${r.code}: ${r.err.slice(-2000)}`);
+    if (r.code !== 0) {
+      problem(`resume exited ${r.code}: ${r.err.slice(-2000)}`);
+      // What the journal says about the first failed host, across the killed and resumed parts.
+      const bad = events.find((e) => e.kind === 'host.end' && e.status === 'failed')?.host;
+      if (bad) problem(`show ${runId} --host ${bad}:\n${(await run(['show', runId, '--host', bad])).out.slice(-3000)}\nits resumed events:\n${r.out.split('\n').filter((l) => l.includes(`"${bad}"`)).join('\n').slice(-4000)}`);
+    }
     const after = await run(['runs', '--json']);
     const st = (JSON.parse(after.out) as { id: string; status: string }[]).find((x) => x.id === runId)?.status;
     const end = spec.resumeEnd ?? { run: ['succeeded'], hosts: ['ok', 'changed', 'skipped'] };
