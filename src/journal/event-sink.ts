@@ -15,10 +15,10 @@ export function journalSink(journal: Journal, runId: string): (e: Event) => void
         journal.setHostStatus(runId, e.host, 'running');
         break;
       case 'host.end':
-        journal.setHostStatus(runId, e.host, e.status as HostStatus);
+        journal.setHostStatus(runId, e.host, e.status as HostStatus, e.msg);
         break;
       case 'host.rollback':
-        journal.setHostStatus(runId, e.host, e.status === 'restored' ? 'rolled_back' : 'rollback_failed');
+        journal.setHostStatus(runId, e.host, e.status === 'restored' ? 'rolled_back' : 'rollback_failed', e.msg);
         break;
       default:
         break;

@@ -186,11 +186,13 @@ export class Journal {
     });
   }
 
-  setHostStatus(runId: string, host: string, status: HostStatus): void {
+  setHostStatus(runId: string, host: string, status: HostStatus, msg?: string): void {
     this.guard(() => {
-      const res = this.db
-        .prepare('UPDATE run_hosts SET status = ?, updated = ? WHERE run_id = ? AND host = ?')
-        .run(status, this.now(), runId, host);
+      // A rollback without a message of its own keeps the reason the host was rolled back for.
+      const keep = msg === undefined && (status === 'rolled_back' || status === 'rollback_failed');
+      const res = keep
+        ? this.db.prepare('UPDATE run_hosts SET status = ?, updated = ? WHERE run_id = ? AND host = ?').run(status, this.now(), runId, host)
+        : this.db.prepare('UPDATE run_hosts SET status = ?, updated = ?, msg = ? WHERE run_id = ? AND host = ?').run(status, this.now(), msg === undefined ? null : this.redact(msg), runId, host);
       if (res.changes === 0) throw this.unknownHost('setHostStatus', runId, host);
     });
   }
@@ -597,10 +599,11 @@ interface HostRow {
   canary: number;
   status: HostStatus;
   updated: number;
+  msg: string | null;
 }
 
 function toHost(r: HostRow): RunHost {
-  return { host: r.host, batch: r.batch, canary: r.canary === 1, status: r.status, updated: r.updated };
+  return { host: r.host, batch: r.batch, canary: r.canary === 1, status: r.status, updated: r.updated, ...(r.msg !== null && r.msg !== undefined ? { msg: r.msg } : {}) };
 }
 
 interface StepRow {

@@ -112,6 +112,11 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX check_results_by_run ON check_results (run_id, id);
     `,
   },
+  {
+    version: 2,
+    description: "why a host ended as it did (the host's last message: a failed step, a refusal, unreachable)",
+    up: `ALTER TABLE run_hosts ADD COLUMN msg TEXT;`,
+  },
 ];
 
 export function latestVersion(migrations: readonly Migration[] = MIGRATIONS): number {

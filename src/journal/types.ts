@@ -75,6 +75,8 @@ export interface RunHost {
   canary: boolean;
   status: HostStatus;
   updated: number;
+  /** Why it ended so (a failed step's message, a refusal, unreachable), secrets masked. */
+  msg?: string;
 }
 
 export interface RunRecord extends RunSummary {

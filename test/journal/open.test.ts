@@ -93,21 +93,22 @@ test('reopening keeps the data and does not migrate again', (t) => {
   r.close();
 });
 
-test('a journal at version 1 is migrated by a newer migration list, and older code then refuses it', (t) => {
+test('a journal at the current version is migrated by a newer migration list, and older code then refuses it', (t) => {
   const dir = tempDir(t);
   const path = join(dir, 'journal.db');
   const id = makeJournal(path);
-  const newer = [...MIGRATIONS, { version: 2, description: 'run notes', up: 'ALTER TABLE runs ADD COLUMN note TEXT' }];
+  const cur = latestVersion();
+  const newer = [...MIGRATIONS, { version: cur + 1, description: 'run notes', up: 'ALTER TABLE runs ADD COLUMN note TEXT' }];
   const r = raw(path);
-  t.deepEqual(migrate(r.db, path, newer), { from: 1, to: 2 });
-  t.is(r.db.pragma('user_version', { simple: true }), 2);
+  t.deepEqual(migrate(r.db, path, newer), { from: cur, to: cur + 1 });
+  t.is(r.db.pragma('user_version', { simple: true }), cur + 1);
   t.deepEqual(r.db.prepare('SELECT id, note FROM runs').all(), [{ id, note: null }]);
   r.close();
   const before = readFileSync(path);
   const err = t.throws(() => openJournal(path, { now: steppingClock() }), { instanceOf: JournalError });
   t.is(err?.code, 'too_new');
   t.true(err?.message.includes(path));
-  t.regex(err?.message ?? '', /schema version 2 .* up to version 1/);
+  t.regex(err?.message ?? '', new RegExp(`schema version ${cur + 1} .* up to version ${cur}`));
   t.deepEqual(readFileSync(path), before, 'the newer journal is left untouched');
 });
 
@@ -120,7 +121,7 @@ test('a journal written by a much newer remediate is refused with both versions 
   r.close();
   const err = t.throws(() => openJournal(path, { now: steppingClock() }), { instanceOf: JournalError });
   t.is(err?.code, 'too_new');
-  t.regex(err?.message ?? '', /journal .*journal\.db: has schema version 99 but this remediate understands up to version 1/);
+  t.regex(err?.message ?? '', new RegExp(`journal .*journal\\.db: has schema version 99 but this remediate understands up to version ${latestVersion()}`));
 });
 
 const corruptCases: { name: string; bytes: (real: Buffer) => Buffer }[] = [
@@ -195,4 +196,22 @@ test('a journal path that is a directory is an io error naming it', (t) => {
   const err = t.throws(() => openJournal(dir, { now: steppingClock() }), { instanceOf: JournalError });
   t.is(err?.code, 'io');
   t.true(err?.message.includes(dir));
+});
+
+test('a version-1 journal from an older remediate is migrated in place: its runs stay, hosts gain why they ended', (t) => {
+  const dir = tempDir(t);
+  const path = join(dir, 'journal.db');
+  const r = raw(path);
+  t.deepEqual(migrate(r.db, path, MIGRATIONS.slice(0, 1)), { from: 0, to: 1 });
+  r.db.prepare(`INSERT INTO runs (id, command, status, started, user, controller_host, argv, inventory_paths, connection) VALUES ('old-run', 'apply', 'failed', 1, 'ops', 'ctl', '[]', '[]', '{"hosts":{}}')`).run();
+  r.db.prepare(`INSERT INTO run_hosts (run_id, host, seq, batch, canary, status, updated) VALUES ('old-run', 'web1', 0, 1, 0, 'failed', 1)`).run();
+  r.close();
+  const j = openJournal(path, { now: steppingClock() });
+  t.like(j.getRun('old-run')?.hostList[0], { host: 'web1', status: 'failed' });
+  t.false('msg' in j.getRun('old-run')!.hostList[0]);
+  j.setHostStatus('old-run', 'web1', 'failed', 'canary failed: leaks 1.00 key per reload');
+  j.setHostStatus('old-run', 'web1', 'rolled_back');
+  t.like(j.getRun('old-run')?.hostList[0], { status: 'rolled_back', msg: 'canary failed: leaks 1.00 key per reload' }, 'a rollback keeps the reason');
+  j.close();
+  t.is(raw(path).version, latestVersion());
 });

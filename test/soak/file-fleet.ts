@@ -2,14 +2,14 @@
 // files that test/fixtures/playbooks/soak-files.yml edits. The pre-state differs from host to
 // host (modes, owners, some already compliant) but not from round to round, so one clean apply
 // gives the post-state every resumed round must end in.
+import { repoPath } from './harness.js';
 import { chownSync, chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Sshd } from '../helpers/sshd.js';
 import { snapshot, type Snapshot } from '../e2e/tree-hashes.js';
 
-export const SOAK_FILES_PLAYBOOK = fileURLToPath(new URL('../fixtures/playbooks/soak-files.yml', import.meta.url));
+export const SOAK_FILES_PLAYBOOK = repoPath('test/fixtures/playbooks/soak-files.yml');
 
 export interface FileFleet {
   dir: string;

@@ -16,6 +16,13 @@ function newestMtime(dir: string): number {
   return t;
 }
 
+/** A path in the repository, from test/soak (tsx) or dist/test/soak (npm run soak) alike. */
+export function repoPath(rel: string): string {
+  let dir = fileURLToPath(new URL('.', import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dir !== '/') dir = join(dir, '..');
+  return join(dir, rel);
+}
+
 function freshBuild(built: string, src: string): boolean {
   return existsSync(built) && statSync(built).mtimeMs >= newestMtime(src);
 }

@@ -2,13 +2,13 @@
 // a fresh one per round, its `lab status --hash` digests as the durable state to compare. Not
 // reused: a rollback restores files and packages but restarts no master, so the next round's
 // facts (read from the running masters) would describe builds no longer on disk.
+import { repoPath } from './harness.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { cli } from '../helpers/cli.js';
 import { labDown, labStatus, labUp } from '../helpers/lab.js';
 
-export const IMAGICK_PLAYBOOK = fileURLToPath(new URL('../../playbooks/imagick.yml', import.meta.url));
+export const IMAGICK_PLAYBOOK = repoPath('playbooks/imagick.yml');
 /** Fast, and otherwise the playbook unchanged. */
 export const FAST_VARS = ['-e', 'canary_reloads=2', '-e', 'restart_stagger=0s'];
 

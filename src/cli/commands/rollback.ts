@@ -113,7 +113,7 @@ export async function rollbackCommand(runArg: string, opts: RollbackOptions, io:
               if (!h.ok) u = { status: 'failed', msg: h.msg };
             }
             emit({ kind: 'host.rollback', host, status: u.status, msg: u.msg });
-            journal.setHostStatus(run.id, host, u.status === 'restored' ? 'rolled_back' : 'rollback_failed');
+            journal.setHostStatus(run.id, host, u.status === 'restored' ? 'rolled_back' : 'rollback_failed', u.msg);
             const status = u.status === 'restored' ? 'changed' : 'failed';
             emit({ kind: 'host.end', host, status, msg: u.msg });
             return { host, status, msg: u.msg };

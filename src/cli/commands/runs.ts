@@ -56,7 +56,7 @@ export async function showCommand(runArg: string, opts: { json?: boolean; journa
     const known = new Set(hosts.map((h) => h.host));
     const notStarted = Object.keys(run.connection.hosts).filter((h) => !known.has(h) && (!opts.host || h === opts.host));
     for (const h of hosts) {
-      io.out(`\n${h.host}: ${cut && h.status === 'running' ? 'interrupted' : h.status}${h.canary ? ' (canary)' : ''}, batch ${h.batch}\n`);
+      io.out(`\n${h.host}: ${cut && h.status === 'running' ? 'interrupted' : h.status}${h.canary ? ' (canary)' : ''}, batch ${h.batch}\n${h.msg ? `  why: ${h.msg}\n` : ''}`);
       for (const s of byHost.get(h.host) ?? []) {
         const out = s.outcome ? s.outcome.status : 'NO OUTCOME (interrupted mid-step)';
         const rb = s.rollback ? `, rollback ${s.rollback.status}${s.rollback.msg ? `: ${s.rollback.msg}` : ''}` : '';
