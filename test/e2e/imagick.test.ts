@@ -8,7 +8,7 @@
 //   1 check: non-compliant (set_single_thread=0), Imagick/OpenMP/keys as the master really has them
 //   2 plan: touches nothing (every file under /etc/php and /etc/apache2 hashed)
 //   3 apply: the drop-in, a canary of 20 real graceful reloads with zero key growth; check passes
-//   4 rollback: /etc/php byte-identical to before the apply
+//   4 rollback: /etc/php byte-identical to before the apply, and Apache reloaded onto it
 //   5 negative control: a LoadFile'd library leaking one key per load; check and canary must fail
 import test from 'ava';
 import { existsSync } from 'node:fs';
@@ -226,7 +226,7 @@ if (missing) {
     t.is(leak.leaking, false, leak.detail);
   });
 
-  test.serial('rollback: /etc/php byte-identical to before the apply', async (t) => {
+  test.serial('rollback: /etc/php byte-identical to before the apply, and Apache reloaded onto it', async (t) => {
     t.truthy(applyRunId, 'the apply ran');
     const r = await remediate(t, ['rollback', applyRunId!, '--yes', '--journal', w!.journal]);
     t.is(r.code, 0, `${r.err}\n${r.out}`);
@@ -234,8 +234,10 @@ if (missing) {
     t.false(existsSync(w!.dropIn));
     t.deepEqual(diffSnapshots(phpBeforeApply!, await snapshot('/etc/php')), { added: [], removed: [], changed: [] });
     t.deepEqual(await snapshot('/etc/php'), phpBeforeApply!);
-    // Rollback restores files and does not reload: the running Apache keeps what it loaded.
-    t.log(`after the rollback Apache serves imagick.set_single_thread=${(await readPage()).single} until its next reload`);
+    // The rollback re-ran the handler the undone ini step had notified: Apache read the restored
+    // config, and serves the value it served before the apply again.
+    t.regex(r.out, /changed: \[web1\] graceful reload/);
+    t.is((await readPage()).single, '0', 'Apache serves the pre-apply set_single_thread again');
   });
 
   test.serial('negative control: a library leaking one key per load — check reports the leak from keys vs reloads, the canary fails with the rate', async (t) => {
