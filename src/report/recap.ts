@@ -182,7 +182,11 @@ export function renderRecap(r: Recap, o: { color: boolean; width?: number; /** l
     ? r.hosts.filter((h) => h.failed || h.unreachable || h.unknown || h.rollback_failed).slice(0, o.maxHosts)
     : r.hosts;
   for (const h of listed) lines.push(row(h.host, h, hostColor(h)));
-  if (listed.length < r.hosts.length) lines.push(`… ${r.hosts.length - listed.length} more host(s) not listed${listed.length ? ' (only hosts with failed, unreachable or unknown steps are)' : ''}; --json gives every host`);
+  if (listed.length < r.hosts.length) {
+    lines.push(listed.length
+      ? `… ${r.hosts.length - listed.length} more host(s) not listed (only hosts with failed, unreachable or unknown steps are); --json gives every host`
+      : `${r.hosts.length} host(s), none with failed, unreachable or unknown steps: not listed one by one (--json gives every host)`);
+  }
   if (r.hosts.length > 1) {
     lines.push('');
     lines.push(row(`total (${r.hosts.length} hosts)`, r.totals, undefined));

@@ -124,3 +124,22 @@ test('renderRecap colours non-zero counters and the host like Ansible', (t) => {
 test('renderRecap says when the run was aborted', (t) => {
   t.regex(renderRecap(recap([step('a', 'ok'), { kind: 'run.end', exitCode: 130, aborted: true }]), { color: false }), /Run aborted/);
 });
+
+// A plan over a fleet: the recap lists the hosts that need a look, not 3000 lines.
+const fleetRecap = (n: number, failing: string[]) => {
+  const b = new RecapBuilder();
+  for (let i = 0; i < n; i++) b.add(step(`web-${i}`, failing.includes(`web-${i}`) ? 'failed' : 'changed'));
+  return renderRecap(b.result(), { color: false, maxHosts: 50 });
+};
+test('maxHosts: only hosts with problems are listed, with how many are not', (t) => {
+  const text = fleetRecap(3000, ['web-7']);
+  t.regex(text, /^web-7 +: ok=0 +changed=0 +unreachable=0 +failed=1/m);
+  t.notRegex(text, /^web-8 /m);
+  t.regex(text, /… 2999 more host\(s\) not listed \(only hosts with failed, unreachable or unknown steps are\)/);
+  t.regex(text, /total \(3000 hosts\) +: ok=2999 +changed=2999 +unreachable=0 +failed=1/);
+});
+test('maxHosts: a clean fleet lists nobody and says so', (t) => {
+  const text = fleetRecap(300, []);
+  t.regex(text, /300 host\(s\), none with failed, unreachable or unknown steps: not listed one by one/);
+  t.is(text.split('\n').filter((l) => l.startsWith('web-')).length, 0);
+});
