@@ -3,6 +3,7 @@
 // read-only watcher on its SQLite journal that decides when to SIGKILL it, and what the journal
 // says about the run afterwards.
 import Database from 'better-sqlite3';
+import { seededRandom } from '../../src/executor/order.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,20 +29,13 @@ function freshBuild(built: string, src: string): boolean {
 }
 import { fileURLToPath } from 'node:url';
 
-/** mulberry32: a tiny seeded PRNG, so a failing seed replays the same kill point. */
+/** The product's seeded PRNG (mulberry32), so a failing seed replays the same kill point. */
 export function prng(seed: number): () => number {
   // murmur3's finaliser first: neighbouring seeds (1, 2, 3…) would otherwise start alike.
   let a = seed >>> 0;
   a = Math.imul(a ^ (a >>> 16), 0x85ebca6b);
   a = Math.imul(a ^ (a >>> 13), 0xc2b2ae35);
-  a = (a ^ (a >>> 16)) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return seededRandom((a ^ (a >>> 16)) >>> 0);
 }
 
 /** A whole number in [lo, hi]. */
