@@ -80,4 +80,3 @@ function shapeProblems(v: unknown): ShapeProblem[] {
   return out;
 }
 
-export type { Problem };

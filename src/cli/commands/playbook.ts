@@ -304,6 +304,7 @@ export async function playbookCommand(command: 'apply' | 'plan' | 'check', playb
     const hosts = runHosts(loaded);
     // Hosts a saved plan refused are part of the run too (recorded as failed, untouched).
     for (const h of refused.keys()) { try { hosts[h] ??= loaded.view.conn(h, loaded.view.hostVars(h)); } catch { /* reported per host */ } }
+    const inv = inventoryRecord(opts, io);
     const runId = opts.resume
       ? opts.resume.runId
       : journal
@@ -315,8 +316,8 @@ export async function playbookCommand(command: 'apply' | 'plan' | 'check', playb
           argv: redactArgv(io.argv),
           playbookPath: path.resolve(io.cwd, playbookPath),
           playbookSha256: loaded.playbook.sha256,
-          inventoryPaths: inventorySources(opts, io).map((s) => (s.includes(',') ? s : path.resolve(io.cwd, s))),
-          inventorySha256: inventorySources(opts, io).map((s) => sha256File(path.resolve(io.cwd, s)) ?? '').join(','),
+          inventoryPaths: inv.sources,
+          inventorySha256: inv.sha256.join(','),
           connection: { hosts, becomeUser: loaded.playbook.plays.find((p) => p.become)?.becomeUser ?? (loaded.playbook.plays.some((p) => p.become) ? 'root' : undefined), settings: { knownHostsFile: opts.knownHosts, hostKeyPolicy: opts.hostKeyPolicy, limit: opts.limit, extraVars: opts.extraVars ? '(given)' : undefined } },
         })
       : newRunId(new Date(clock.now()));

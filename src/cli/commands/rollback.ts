@@ -107,7 +107,7 @@ export async function rollbackCommand(runArg: string, opts: RollbackOptions, io:
           try {
             const ctx = { host: conn, exec: (spec: Parameters<typeof transport.exec>[1]) => transport.exec(conn, { ...spec, become: spec.become ?? (becomeUser ? { user: becomeUser, password: secret } : undefined) }) };
             let u = await undoHost(byHost.get(host)!, ctx, modules, { rollback: (sid, s) => journal.recordRollback(sid, s) });
-            const which = playbook && u.status === 'restored' ? handlersToRerun(playbook, byHost.get(host)!.filter((s) => s.rollback?.status !== 'skipped')) : undefined;
+            const which = playbook && u.status === 'restored' ? handlersToRerun(playbook, byHost.get(host)!) : undefined;
             if (which) {
               const h = await rerunHandlers(host, conn, playbook!, which, { transport, modules, emit, clock, becomePassword: secret });
               if (!h.ok) u = { status: 'failed', msg: h.msg };
