@@ -237,7 +237,10 @@ if (missing) {
     // The rollback re-ran the handler the undone ini step had notified: Apache read the restored
     // config, and serves the value it served before the apply again.
     t.regex(r.out, /changed: \[web1\] graceful reload/);
-    t.is((await readPage()).single, '0', 'Apache serves the pre-apply set_single_thread again');
+    // A graceful reload lets old children finish: the new config is served within moments.
+    let single = (await readPage()).single;
+    for (let i = 0; i < 50 && single !== '0'; i++) { await new Promise((r) => setTimeout(r, 100)); single = (await readPage()).single; }
+    t.is(single, '0', 'Apache serves the pre-apply set_single_thread again');
   });
 
   test.serial('negative control: a library leaking one key per load — check reports the leak from keys vs reloads, the canary fails with the rate', async (t) => {
