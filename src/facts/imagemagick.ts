@@ -43,6 +43,29 @@ export interface ImageMagickFact {
   preload: string[] | null;
   /** The mapped libgomp is in LD_PRELOAD (remedy 2 of incident.md). */
   gompPreloaded: boolean;
+  /** Only when no master runs (it may have died of the leak): the libgomp.so.1 on the library
+   *  path, the file a started master would load. */
+  libgompOnDisk: DiskGomp | null;
+  /** The libgomp file to keep resident (LD_PRELOAD): the one the master maps, else, with no
+   *  master, the one on disk; null when neither is known. */
+  gompPath: string | null;
+}
+
+export interface DiskGomp {
+  path: string;
+  sha256: string | null;
+  versionNodes: string[];
+  hasPauseResourceAll: boolean;
+  gccComments: string[];
+  verdict: GompVerdict;
+}
+
+function gompMarkers(strs: string[]): { versionNodes: string[]; hasPauseResourceAll: boolean; gccComments: string[] } {
+  return {
+    versionNodes: strs.filter((s) => /^(GOMP|GOACC|OACC|OMP)_[0-9.]+$/.test(s)),
+    hasPauseResourceAll: strs.includes('omp_pause_resource_all'),
+    gccComments: strs.filter((s) => s.startsWith('GCC: (')),
+  };
 }
 
 export const IMAGEMAGICK_PROBE = sh`${PRELUDE}${APACHE_MASTER}
@@ -50,7 +73,21 @@ apache_master
 if has convert; then cap convert convert -version; elif has magick; then cap convert magick -version; else rec convert-missing "neither convert nor magick"; fi
 if has dpkg-query; then dpkg-query -W -f '$\{Package} $\{Version}\n' libgomp1 2>/dev/null | sed 's/^/dpkg|/'
 elif has rpm; then rpm -q --qf '%{NAME} %{VERSION}-%{RELEASE}\n' libgomp 2>/dev/null | sed 's/^/rpm|/'; fi
-[ -z "$M_PID" ] && { rec no-master "no apache2/httpd process is running"; exit 0; }
+# The ABI markers of a libgomp file: its version nodes, omp_pause_resource_all, GCC comments.
+gomp_strs() { tr -c '[:print:]' '\n' < "$1" 2>/dev/null | grep -E '^(GOMP|GOACC|OACC|OMP)_[0-9.]+$|^omp_pause_resource_all$|^GCC: \(' | sort -u; }
+if [ -z "$M_PID" ]; then
+  rec no-master "no apache2/httpd process is running"
+  # No master to ask (it may have died of the leak): the libgomp.so.1 a started master would load.
+  for __p in /usr/lib/*-linux-gnu*/libgomp.so.1 /lib/*-linux-gnu*/libgomp.so.1 /usr/lib64/libgomp.so.1 /lib64/libgomp.so.1 /usr/lib/libgomp.so.1; do
+    [ -e "$__p" ] || continue
+    __r=$(readlink -f -- "$__p" 2>/dev/null) || __r=$__p
+    __dh=$(sha256sum < "$__r" 2>/dev/null)
+    rec disk-gomp "$\{__dh%% *}" "$__r"
+    gomp_strs "$__r" | sed 's/^/disk-gomp-str|/'
+    break
+  done
+  exit 0
+fi
 if ! __m=$(cat "/proc/$M_PID/maps" 2>&1); then rec maps-unreadable "$__m"; exit 0; fi
 rec maps-ok "$M_PID"
 __e=$(tr '\0' '\n' < "/proc/$M_PID/environ" 2>/dev/null | grep '^LD_PRELOAD=') && rec preload "$\{__e#LD_PRELOAD=}"
@@ -59,7 +96,7 @@ printf '%s\n' "$__m" | awk '$3 ~ /^0+$/ && $6 ~ /\/libgomp[^\/]*$/ { print $1 " 
   __f=/proc/$M_PID/map_files/$__r; [ -r "$__f" ] || __f=/proc/$M_PID/root$__p
   __h=$(sha256sum < "$__f" 2>/dev/null); __dh=$(sha256sum < "$__p" 2>/dev/null)
   rec gomp "$__r" "$\{__h%% *}" "$\{__dh%% *}" "$__d" "$__p"
-  tr -c '[:print:]' '\n' < "$__f" 2>/dev/null | grep -E '^(GOMP|GOACC|OACC|OMP)_[0-9.]+$|^omp_pause_resource_all$|^GCC: \(' | sort -u | sed "s/^/gomp-str|$__r|/"
+  gomp_strs "$__f" | sed "s/^/gomp-str|$__r|/"
 done
 exit 0
 `;
@@ -102,11 +139,7 @@ export function parseImageMagick(out: ProbeOutput): ImageMagickFact {
     else {
       const [range, sha, disk, del, path] = g;
       const strs = r.fields('gomp-str', 2).filter(([rg]) => rg === range).map(([, s]) => s);
-      const markers = {
-        versionNodes: strs.filter((s) => /^(GOMP|GOACC|OACC|OMP)_[0-9.]+$/.test(s)),
-        hasPauseResourceAll: strs.includes('omp_pause_resource_all'),
-        gccComments: strs.filter((s) => s.startsWith('GCC: (')),
-      };
+      const markers = gompMarkers(strs);
       const sha256 = hex64(sha);
       const diskSha256 = hex64(disk);
       libgomp = {
@@ -121,7 +154,14 @@ export function parseImageMagick(out: ProbeOutput): ImageMagickFact {
   const preload = pre ? pre.split(/[\s:]+/).filter(Boolean) : null;
   const gomp = libgomp && !isUnknown(libgomp) ? libgomp.path : null;
   const gompPreloaded = !!preload && preload.some((p) => (gomp !== null && p === gomp) || /(^|\/)libgomp\.so[.\d]*$/.test(p));
-  return { openmp: cv.openmp, openmpSource: cv.openmp === null ? null : 'convert', convertVersion: cv.version, features: cv.features, masterPid, magickCore, libgomp, libgompPackage, preload, gompPreloaded };
+  const dg = r.fields('disk-gomp', 2)[0];
+  let libgompOnDisk: DiskGomp | null = null;
+  if (dg && dg[1]?.startsWith('/')) {
+    const markers = gompMarkers(r.all('disk-gomp-str'));
+    libgompOnDisk = { path: dg[1], sha256: hex64(dg[0]), ...markers, verdict: classifyGompFile(markers) };
+  }
+  const gompPath = gomp ?? libgompOnDisk?.path ?? null;
+  return { openmp: cv.openmp, openmpSource: cv.openmp === null ? null : 'convert', convertVersion: cv.version, features: cv.features, masterPid, magickCore, libgomp, libgompPackage, preload, gompPreloaded, libgompOnDisk, gompPath };
 }
 
 export const imagemagickFact: Fact<ImageMagickFact> = {

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { hasOpenMP, imagemagickFact, parseConvertVersion, parseImageMagick } from '../../src/facts/imagemagick.js';
+import { IMAGEMAGICK_PROBE, hasOpenMP, imagemagickFact, parseConvertVersion, parseImageMagick } from '../../src/facts/imagemagick.js';
 import { parsePhpExtension } from '../../src/facts/php-extension.js';
 import { classifyGccVersion, classifyGompFile, classifyPackageVersion, gccFromComments } from '../../src/facts/libgomp.js';
 import { isUnknown } from '../../src/facts/types.js';
@@ -86,4 +86,29 @@ test('ABI markers of this machine\'s real libgomp say GCC ≥ 9 (fixed); a GCC 7
   // libgomp1-gcc7 7.5.0 provides (from its RPM metadata): no GOMP_5.0
   const gcc7 = classifyGompFile({ versionNodes: ['GOACC_2.0', 'GOACC_2.0.1', 'GOMP_4.0.1', 'GOMP_4.5', 'OACC_2.0', 'OMP_4.5'], hasPauseResourceAll: false, gccComments: [] });
   t.like(gcc7, { leaky: null, gcc: '5-8' });
+});
+
+test('no master (it died of the leak): the libgomp.so.1 on the library path is what to preload', (t) => {
+  const disk = 'c'.repeat(64);
+  const f = parseImageMagick(out([
+    'no-master|no apache2/httpd process is running',
+    `disk-gomp|${disk}|/usr/lib/x86_64-linux-gnu/libgomp.so.1.0.0`,
+    'disk-gomp-str|GOMP_4.0.1', 'disk-gomp-str|GCC: (Ubuntu 5.4.0-6ubuntu1~16.04.12) 5.4.0 20160609',
+  ].join('\n')));
+  t.true(isUnknown(f.libgomp), 'nothing is mapped: the mapped libgomp stays unknown');
+  t.like(f.libgompOnDisk, { path: '/usr/lib/x86_64-linux-gnu/libgomp.so.1.0.0', sha256: disk, verdict: { leaky: true } });
+  t.is(f.gompPath, '/usr/lib/x86_64-linux-gnu/libgomp.so.1.0.0');
+  const running = parseImageMagick(out(fixture('probe-imagemagick-debian12.txt')));
+  t.is(running.libgompOnDisk, null, 'a running master is asked, not the disk');
+  t.is(running.gompPath, '/usr/lib/x86_64-linux-gnu/libgomp.so.1.0.0');
+  t.is(parseImageMagick(out('no-master|no apache2/httpd process is running')).gompPath, null);
+});
+
+test('the probe with no master finds this machine\'s libgomp.so.1 (dash, real files)', (t) => {
+  // Only the no-master branch: M_PID is empty, so the probe must stop after the disk lookup.
+  const script = IMAGEMAGICK_PROBE.replace(/^apache_master$/m, 'M_PID=');
+  const f = parseImageMagick(out(runSh(script).stdout));
+  t.true(f.libgompOnDisk !== null && f.libgompOnDisk.path.startsWith('/'), 'found a libgomp file');
+  t.regex(f.gompPath ?? '', /\/libgomp\.so\.1(\.\d+)*$/);
+  t.is(f.libgompOnDisk?.verdict.leaky, false, 'this machine\'s GCC ≥ 9 build is fixed');
 });

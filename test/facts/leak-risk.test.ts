@@ -7,7 +7,7 @@ import type { OsFact } from '../../src/facts/os.js';
 import type { PhpExtensionFact } from '../../src/facts/php-extension.js';
 import type { PthreadKeys } from '../../src/facts/pthread-keys.js';
 import { assessRisk, type Risk } from '../../src/facts/risk.js';
-import { unknown } from '../../src/facts/types.js';
+import { isUnknown, unknown } from '../../src/facts/types.js';
 
 // Fact values as the parsers produce them, reduced to the fields the deciders read.
 const os = (id: string, versionId: string) => ({ id, versionId }) as OsFact;
@@ -29,7 +29,7 @@ function gomp(o: { gcc?: string; nodes?: string[]; sha?: string; preload?: strin
   const markers = { versionNodes: o && o !== 'unknown' ? o.nodes ?? [] : [], hasPauseResourceAll: false, gccComments: o && o !== 'unknown' && o.gcc ? [`GCC: (Ubuntu) ${o.gcc}`] : [] };
   const libgomp = o === 'unknown' ? unknown('cannot read /proc/3426/maps (needs become)') : o === null ? null
     : ({ path: '/usr/lib/x86_64-linux-gnu/libgomp.so.1.0.0', range: '7f-8f', deleted: false, sha256: o.sha ?? null, diskSha256: null, replaced: null, ...markers, verdict: classifyGompFile(markers) } as MappedGomp);
-  return { openmp: true, openmpSource: 'convert', convertVersion: null, features: null, masterPid: 3426, magickCore: [], libgomp, libgompPackage: pkg ? { name: 'libgomp1', version: pkg, verdict: classifyPackageVersion(pkg) } : null, preload: o && o !== 'unknown' && o.preload ? [o.preload] : null, gompPreloaded: !!(o && o !== 'unknown' && o.preload) };
+  return { openmp: true, openmpSource: 'convert', convertVersion: null, features: null, masterPid: 3426, magickCore: [], libgomp, libgompPackage: pkg ? { name: 'libgomp1', version: pkg, verdict: classifyPackageVersion(pkg) } : null, preload: o && o !== 'unknown' && o.preload ? [o.preload] : null, gompPreloaded: !!(o && o !== 'unknown' && o.preload), libgompOnDisk: null, gompPath: libgomp && !isUnknown(libgomp) ? libgomp.path : null };
 }
 const DEAD = { pid: 3426, at: Date.UTC(2022, 0, 1, 6, 25) / 1000, reloadsSurvived: 1017, complete: true, atIso: '2022-01-01T06:25:00.000Z' };
 
