@@ -92,14 +92,22 @@ done
  * The error log $__el and its rotations, oldest first (by mtime), decompressed, filtered to the
  * lines the parser reads: `logfile|path` then `log|line` records.
  */
-export const ERROR_LOG_SH = sh`case $__el in
+export const ERROR_LOG_SH = sh`# One awk filters every file (a year of weekly rotations is ~50 files: ~50 fewer processes). Each
+# file starts on a line of its own with a boundary marker; a log line that imitated one could only
+# misattribute lines to a file name, and Apache's lines start with '['.
+case $__el in
   /*) ls -1tr -- "$__el" "$__el".* "$__el"-* 2>/dev/null | while IFS= read -r __f; do
-        if [ ! -r "$__f" ]; then rec logfile-unreadable "$__f"; continue; fi
-        rec logfile "$__f"
+        if [ ! -r "$__f" ]; then printf '
+@@logfile-unreadable %s
+' "$__f"; continue; fi
+        printf '
+@@logfile %s
+' "$__f"
         case $__f in
           *.gz) gzip -dc -- "$__f";; *.bz2) bzip2 -dc -- "$__f";; *.xz) xz -dc -- "$__f";; *) cat -- "$__f";;
-        esac 2>/dev/null | awk '/AH00(171|493|297|173|494|298|163|169|170|491|492|295|296)|thread pool destructor/ { print "log|" $0 }'
-      done;;
+        esac 2>/dev/null
+      done | awk '/^@@logfile(-unreadable)? / { t = $1; sub(/^@@/, "", t); print t "|" substr($0, length($1) + 2); next }
+        /AH00(171|493|297|173|494|298|163|169|170|491|492|295|296)|thread pool destructor/ { print "log|" $0 }';;
 esac
 `;
 
