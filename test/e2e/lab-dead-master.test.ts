@@ -1,6 +1,7 @@
-// Masters that already died of key exhaustion (as on the incident's morning): `apply` brings
-// them back with the remedy in place, and the canary among them proves it. With no master to
-// ask, the libgomp to keep resident comes from the disk (the imagemagick fact's gompPath).
+// Masters that already died of key exhaustion (as on the incident's morning), and masters a
+// reload or two from it: `apply` brings the dead back with the remedy in place, and does not kill
+// the others with its own reload (the full restart runs before the graceful reload). With no
+// master to ask, the libgomp to keep resident comes from the disk (the imagemagick fact's gompPath).
 import test from 'ava';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -8,17 +9,18 @@ import path from 'node:path';
 import { labUp, labDown, labStatus } from '../helpers/lab.js';
 import { cli } from '../helpers/cli.js';
 
-test.serial('apply restarts the dead masters of a lab fixed: alive, not at risk, no key growth over reloads', async (t) => {
+test.serial('apply brings dead masters back fixed and keeps masters at 1020+ keys alive: not at risk, no key growth over reloads', async (t) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'remediate-dead-'));
   const inventory = path.join(dir, 'lab.yml');
   const journal = path.join(dir, 'journal.db');
-  await labUp({ hosts: 300, profile: 'incident', seed: 1, inventoryPath: inventory, basePort: 0 });
+  await labUp({ hosts: 300, profile: 'incident', seed: 5, inventoryPath: inventory, basePort: 0 });
   t.teardown(() => labDown(inventory).then(() => undefined));
   const before = (await labStatus(inventory, { perHost: true })).perHost!;
-  const dead = before.filter((h) => !h.alive).map((h) => h.host);
-  t.true(dead.length >= 2, `the incident lab has dead masters (seed 1: ${dead.length})`);
+  const dead = before.filter((h) => !h.alive || h.keys_in_use >= 1020).map((h) => h.host);
+  t.true(before.filter((h) => !h.alive).length >= 2, 'the incident lab has dead masters');
+  t.true(before.some((h) => h.alive && h.keys_in_use === 1024), 'and one whose next reload is its last (seed 5: web-0163)');
 
-  // Only the dead hosts: one of them is the canary of its variant.
+  // Only these hosts: dead ones are canaries of their variants.
   const r = await cli(['apply', path.resolve('playbooks/imagick.yml'), '-i', inventory, '-l', dead.join(':'), '--journal', journal, '--yes',
     '-e', 'canary_reloads=3', '-e', 'restart_stagger=0s'], { cwd: dir });
   t.is(r.code, 0, r.err.slice(-2000) + r.out.slice(-3000));
