@@ -503,12 +503,22 @@ export class Host {
       if (m.keys === undefined) continue;
       const table = m.start + m.keys;
       if (offset >= table && offset + length <= table + KEYS_TABLE_BYTES) {
-        const b = Buffer.alloc(KEYS_TABLE_BYTES);
-        for (let i = 0; i < this.master.keys && i < 1024; i++) {
-          b.writeBigUInt64LE(1n, i * 16);
-          b.writeBigUInt64LE(BigInt(m.start + 0x9a000 + (i % 7) * 0x40), i * 16 + 8);
+        // only the slots asked for, as two 32-bit halves (no BigInt per slot)
+        const from = offset - table;
+        const b = Buffer.alloc(length);
+        const first = Math.floor(from / 16);
+        const last = Math.min(this.master.keys, 1024, Math.ceil((from + length) / 16));
+        const slot = Buffer.alloc(16);
+        for (let i = first; i < last; i++) {
+          const ptr = m.start + 0x9a000 + (i % 7) * 0x40;
+          slot.writeUInt32LE(1, 0);
+          slot.writeUInt32LE(0, 4);
+          slot.writeUInt32LE(ptr % 0x100000000, 8);
+          slot.writeUInt32LE(Math.floor(ptr / 0x100000000), 12);
+          const at = i * 16;
+          slot.copy(b, Math.max(at - from, 0), Math.max(from - at, 0), Math.min(16, from + length - at));
         }
-        return b.toString('latin1', offset - table, offset - table + length);
+        return b.toString('latin1');
       }
     }
     for (const m of this.mappings()) if (offset >= m.start && offset + length <= m.end) return '\0'.repeat(length);

@@ -670,6 +670,8 @@ export const sha256sum = hashProg('sha256');
 export const md5sum = hashProg('md5');
 export const sha1sum = hashProg('sha1');
 
+const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 export const od: Program = (p) => {
   const io = new Io(p, 'od');
   const o = splitOpts(p.argv, 'AtNjw');
@@ -690,11 +692,20 @@ export const od: Program = (p) => {
   let out = '';
   let prev: string | null = null;
   let starred = false;
+  const b = Buffer.alloc(size);
   for (let off = 0; off < buf.length; off += width) {
     const chunk = buf.subarray(off, Math.min(off + width, buf.length));
     const words: string[] = [];
     for (let i = 0; i < chunk.length; i += size) {
-      const b = Buffer.alloc(size);
+      if (kind === 'x' && (size === 1 || size === 2 || size === 4 || size === 8)) {
+        // hex straight from the bytes (little-endian: the last byte first); a short last word
+        // is zero-padded, as od does
+        let w = ' ';
+        for (let k = size - 1; k >= 0; k--) w += i + k < chunk.length ? HEX_BYTE[chunk[i + k]] : '00';
+        words.push(w);
+        continue;
+      }
+      b.fill(0);
       chunk.copy(b, 0, i, Math.min(i + size, chunk.length));
       const v = size === 8 ? b.readBigUInt64LE(0) : BigInt(size === 4 ? b.readUInt32LE(0) : size === 2 ? b.readUInt16LE(0) : b[0]);
       if (kind === 'x') words.push(' ' + v.toString(16).padStart(size * 2, '0'));

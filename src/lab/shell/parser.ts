@@ -119,6 +119,14 @@ export class Parser {
     const parts: Part[] = [];
     let lit = '';
     const flush = () => { if (lit) { parts.push({ t: 'lit', v: lit }); lit = ''; } };
+    // Adjacent quoted pieces are one quoted text: a shQuote'd script ('…'\''…') stays one part
+    // instead of thousands (a batched probe arrives that way, nested twice, on every host).
+    const quoted = (v: string) => {
+      flush();
+      const last = parts.length > 0 ? parts[parts.length - 1] : undefined;
+      if (last !== undefined && last.t === 'sq') last.v += v;
+      else parts.push({ t: 'sq', v });
+    };
     let depth = 0;
     for (;;) {
       if (this.pos >= s.length) {
@@ -146,18 +154,16 @@ export class Parser {
         const d = s[this.pos + 1];
         if (d === '\n') { this.pos += 2; this.line++; continue; }
         if (d === undefined) { lit += '\\'; this.pos++; continue; }
-        flush();
-        parts.push({ t: 'sq', v: d });
+        quoted(d);
         this.pos += 2;
         continue;
       }
       if (c === "'" && mode !== 'arith') {
         const end = s.indexOf("'", this.pos + 1);
         if (end < 0) throw new ShellSyntaxError(this.line, 'Unterminated quoted string');
-        flush();
         const v = s.slice(this.pos + 1, end);
         this.line += count(v, '\n');
-        parts.push({ t: 'sq', v });
+        quoted(v);
         this.pos = end + 1;
         continue;
       }

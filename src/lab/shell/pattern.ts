@@ -81,10 +81,21 @@ export function globChars(s: string): boolean {
   return b >= 0 && s.indexOf(']', b + 1) > b;
 }
 
+/** globChars over the unquoted chunks (quoted characters never count, whatever they are). */
 export function hasGlob(chunks: readonly { s: string; q: boolean }[]): boolean {
-  let text = '';
-  for (const c of chunks) if (!c.q) text += c.s; else text += 'x'.repeat(c.s.length);
-  return chunks.some((c) => !c.q) && globChars(text);
+  let open = false; // an unquoted '[' came before: any later unquoted ']' closes it
+  for (const c of chunks) {
+    if (c.q) continue;
+    const s = c.s;
+    if (s.includes('*') || s.includes('?')) return true;
+    if (open) { if (s.includes(']')) return true; continue; }
+    const b = s.indexOf('[');
+    if (b >= 0) {
+      if (s.indexOf(']', b + 1) > b) return true;
+      open = true;
+    }
+  }
+  return false;
 }
 
 const cache = new Map<string, RegExp>();
