@@ -48,6 +48,9 @@ export interface HostSpec {
   faults: HostFaults;
 }
 
+/** What /proc/PID lists, in the order it lists it. */
+const PROC_PID_ENTRIES = ['comm', 'cmdline', 'environ', 'stat', 'status', 'exe', 'root', 'maps', 'mem', 'map_files'] as const;
+
 export const LAB_USER = 'lab';
 export const LAB_UID = 1000;
 
@@ -412,32 +415,38 @@ export class Host {
     const pid = Number(rel[0]);
     const p = procs.find((x) => x.pid === pid);
     if (!p) return undefined;
-    const isMaster = this.master.alive && pid === this.master.pid;
-    const ticks = Math.round((p.start - this.bootTime()) * 100);
-    const entries: Record<string, () => Node> = {
-      comm: () => file(`${p.comm}\n`, { mode: 0o644, uid: p.uid }),
-      cmdline: () => file(p.args.split(' ').join('\0') + '\0', { mode: 0o444, uid: p.uid }),
-      // what envvars exported when the master started (only the owner and root may read it)
-      environ: () => ({ ...file(`LANG=C\0APACHE_RUN_USER=www-data\0${isMaster && this.master.preload ? `LD_PRELOAD=${this.master.preload}\0` : ''}PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\0`), mode: 0o400, uid: p.uid, rootOnly: true }),
-      stat: () => file(`${p.pid} (${p.comm}) S ${p.ppid} ${p.pid} ${p.pid} 0 -1 4194560 1234 0 0 0 12 7 0 0 20 0 1 0 ${ticks} 238739456 3215 18446744073709551615 1 1 0 0 0 0 0 16781312 134235883 0 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 0\n`, { mode: 0o444, uid: p.uid }),
-      status: () => file(`Name:\t${p.comm}\nState:\tS (sleeping)\nPid:\t${p.pid}\nPPid:\t${p.ppid}\nUid:\t${p.uid}\t${p.uid}\t${p.uid}\t${p.uid}\n`, { mode: 0o444, uid: p.uid }),
-      exe: () => ({ ...link(isMaster || p.comm === this.comm ? this.binaryPath : `/usr/sbin/${p.comm}`), rootOnly: p.uid === 0, uid: p.uid }),
-      root: () => ({ ...link('/'), rootOnly: p.uid === 0, uid: p.uid }),
-      maps: () => ({ ...file(isMaster ? this.maps() : ''), mode: 0o444, uid: p.uid, rootOnly: p.uid === 0 }),
-      mem: () => ({ ...file(''), mode: 0o600, uid: p.uid, rootOnly: true, readAt: isMaster ? (o: number, l: number) => this.readMem(o, l) : () => null }),
-      map_files: () => ({ ...dir(isMaster ? this.mapFiles() : {}, { mode: 0o500, uid: p.uid }), rootOnly: true }),
-    };
     if (rel.length === 1) {
       const kids: Record<string, Node> = {};
-      if (full) for (const k of Object.keys(entries)) kids[k] = entries[k]();
+      if (full) for (const k of PROC_PID_ENTRIES) kids[k] = this.procEntry(p, k)!;
       return dir(kids, { mode: 0o555, uid: p.uid });
     }
-    const e = entries[rel[1]];
-    if (!e) return undefined;
-    const n = e();
+    // only the entry asked for is made (a probe's lookups walk /proc for every process)
+    const n = this.procEntry(p, rel[1]);
+    if (!n) return undefined;
     if (rel.length === 2) return n;
     if (rel[1] === 'map_files' && n.k === 'd') return n.kids.get(rel[2]);
     return undefined;
+  }
+
+  private procEntry(p: ProcInfo, name: string): Node | undefined {
+    const isMaster = this.master.alive && p.pid === this.master.pid;
+    switch (name) {
+      case 'comm': return file(`${p.comm}\n`, { mode: 0o644, uid: p.uid });
+      case 'cmdline': return file(p.args.split(' ').join('\0') + '\0', { mode: 0o444, uid: p.uid });
+      // what envvars exported when the master started (only the owner and root may read it)
+      case 'environ': return { ...file(`LANG=C\0APACHE_RUN_USER=www-data\0${isMaster && this.master.preload ? `LD_PRELOAD=${this.master.preload}\0` : ''}PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\0`), mode: 0o400, uid: p.uid, rootOnly: true };
+      case 'stat': {
+        const ticks = Math.round((p.start - this.bootTime()) * 100);
+        return file(`${p.pid} (${p.comm}) S ${p.ppid} ${p.pid} ${p.pid} 0 -1 4194560 1234 0 0 0 12 7 0 0 20 0 1 0 ${ticks} 238739456 3215 18446744073709551615 1 1 0 0 0 0 0 16781312 134235883 0 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 0\n`, { mode: 0o444, uid: p.uid });
+      }
+      case 'status': return file(`Name:\t${p.comm}\nState:\tS (sleeping)\nPid:\t${p.pid}\nPPid:\t${p.ppid}\nUid:\t${p.uid}\t${p.uid}\t${p.uid}\t${p.uid}\n`, { mode: 0o444, uid: p.uid });
+      case 'exe': return { ...link(isMaster || p.comm === this.comm ? this.binaryPath : `/usr/sbin/${p.comm}`), rootOnly: p.uid === 0, uid: p.uid };
+      case 'root': return { ...link('/'), rootOnly: p.uid === 0, uid: p.uid };
+      case 'maps': return { ...file(isMaster ? this.maps() : ''), mode: 0o444, uid: p.uid, rootOnly: p.uid === 0 };
+      case 'mem': return { ...file(''), mode: 0o600, uid: p.uid, rootOnly: true, readAt: isMaster ? (o: number, l: number) => this.readMem(o, l) : () => null };
+      case 'map_files': return { ...dir(isMaster ? this.mapFiles() : {}, { mode: 0o500, uid: p.uid }), rootOnly: true };
+      default: return undefined;
+    }
   }
 
   private mapsCache: { gomp: string | null; deleted: boolean; loaded: boolean; list: ReturnType<Host['computeMappings']> } | null = null;

@@ -693,18 +693,29 @@ export const od: Program = (p) => {
   let prev: string | null = null;
   let starred = false;
   const b = Buffer.alloc(size);
+  // hex words on a grid of whole words (the keys probe reads 16 KB this way per host): every
+  // word's text made at once, ' ' + its bytes last to first; a short last word is zero-padded
+  const wordLen = 2 * size + 1;
+  const hexGrid = kind === 'x' && (size === 1 || size === 2 || size === 4 || size === 8) && width % size === 0;
+  let grid = '';
+  if (hexGrid) {
+    const nWords = Math.ceil(buf.length / size);
+    const g = Buffer.alloc(nWords * wordLen, 0x30);
+    for (let w = 0; w < nWords; w++) {
+      let at = w * wordLen;
+      g[at++] = 0x20;
+      for (let k = size - 1; k >= 0; k--, at += 2) {
+        const i = w * size + k;
+        if (i < buf.length) { const h = HEX_BYTE[buf[i]]; g[at] = h.charCodeAt(0); g[at + 1] = h.charCodeAt(1); }
+      }
+    }
+    grid = g.toString('latin1');
+  }
   for (let off = 0; off < buf.length; off += width) {
     const chunk = buf.subarray(off, Math.min(off + width, buf.length));
     const words: string[] = [];
-    for (let i = 0; i < chunk.length; i += size) {
-      if (kind === 'x' && (size === 1 || size === 2 || size === 4 || size === 8)) {
-        // hex straight from the bytes (little-endian: the last byte first); a short last word
-        // is zero-padded, as od does
-        let w = ' ';
-        for (let k = size - 1; k >= 0; k--) w += i + k < chunk.length ? HEX_BYTE[chunk[i + k]] : '00';
-        words.push(w);
-        continue;
-      }
+    if (hexGrid) words.push(grid.slice((off / size) * wordLen, Math.ceil((off + chunk.length) / size) * wordLen));
+    else for (let i = 0; i < chunk.length; i += size) {
       b.fill(0);
       chunk.copy(b, 0, i, Math.min(i + size, chunk.length));
       const v = size === 8 ? b.readBigUInt64LE(0) : BigInt(size === 4 ? b.readUInt32LE(0) : size === 2 ? b.readUInt16LE(0) : b[0]);

@@ -22,24 +22,19 @@ type Seg = { s: string; q: boolean; split: boolean } | { brk: true };
 let parseYoung = new Map<string, List | ShellSyntaxError>();
 let parseOld = new Map<string, List | ShellSyntaxError>();
 /**
- * Long texts are kept only once seen twice (by a hash of their text): a batch carrying its nonce
- * comes once per host, and a thousand of them (tens of KB of text each, plus their trees) was
- * most of what a lab retained after a check.
+ * A long text goes on probation first and into the cache only when it comes again while there:
+ * a batch carrying its nonce comes once per host, and a thousand of them (tens of KB of text
+ * each, plus their trees) were most of what a lab retained after a check. A fact's own script
+ * comes again within the next batch, long before 64 other long texts.
  */
 const LONG_TEXT = 2048;
-let seenLong = new Set<number>();
-
-function textHash(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
+let probation = new Map<string, List | ShellSyntaxError>();
 
 /** Parsed programs are cached by text: the same probe runs on thousands of hosts. */
 export function parseCached(src: string): List {
   let r = parseYoung.get(src);
   if (!r) {
-    r = parseOld.get(src);
+    r = parseOld.get(src) ?? probation.get(src);
     if (!r) {
       try {
         r = new Parser(src).parseProgram();
@@ -48,13 +43,10 @@ export function parseCached(src: string): List {
         r = e;
       }
       if (src.length > LONG_TEXT) {
-        const h = textHash(src);
-        if (!seenLong.has(h)) {
-          if (seenLong.size >= 20000) seenLong = new Set();
-          seenLong.add(h);
-          if (r instanceof ShellSyntaxError) throw r;
-          return r;
-        }
+        if (probation.size >= 64) probation = new Map();
+        probation.set(src, r);
+        if (r instanceof ShellSyntaxError) throw r;
+        return r;
       }
     }
     if (parseYoung.size >= 500) { parseOld = parseYoung; parseYoung = new Map(); }
