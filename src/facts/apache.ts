@@ -6,7 +6,7 @@ import { analyzeErrorLog, parseTzOffset, reloadRateFromLog, type Death, type Log
 import { parseServerStatus, type ServerStatus } from './apache-status.js';
 import { parseFrequency, parseLogrotate, type Frequency, type LogrotateInfo } from './logrotate.js';
 import { Records } from './records.js';
-import { APACHE_MASTER, PRELUDE, sh } from './shell.js';
+import { APACHE_MASTER, MASTER_SCAN_SHARED, PRELUDE, sh } from './shell.js';
 import { isUnknown, unknown, type Fact, type Maybe, type ProbeOutput } from './types.js';
 
 export interface MasterProcess {
@@ -344,6 +344,7 @@ export const apacheFact: Fact<ApacheFact> = {
   // Runs without become, but the error log (root:adm) and the master's exe need it.
   needsBecome: false,
   probe: () => APACHE_PROBE,
+  batchShared: MASTER_SCAN_SHARED,
   parse: (out) => parseApache(out),
 };
 

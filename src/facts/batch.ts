@@ -49,6 +49,8 @@ __nl='
 '
 printf '@@remediate-batch %s@@\n' ${shQuote(nonce)}
 `];
+  const shared = new Set<string>();
+  for (const f of facts) if (f.batchShared && !shared.has(f.batchShared)) { shared.add(f.batchShared); parts.push(`${f.batchShared}\n`); }
   for (const f of facts) {
     if (!NAME.test(f.name)) throw new Error(`fact name must match ${NAME}, got ${JSON.stringify(f.name)}`);
     if (seen.has(f.name)) throw new Error(`fact ${f.name} appears twice in one batch`);

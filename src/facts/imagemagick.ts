@@ -4,7 +4,7 @@
 import { classifyGompFile, classifyPackageVersion, type GompVerdict } from './libgomp.js';
 import { parseDpkgQuery, parseRpmQuery } from './packages.js';
 import { Records } from './records.js';
-import { APACHE_MASTER, PRELUDE, sh } from './shell.js';
+import { APACHE_MASTER, MASTER_SCAN_SHARED, PRELUDE, sh } from './shell.js';
 import type { PhpExtensionFact } from './php-extension.js';
 import { isUnknown, unknown, type Fact, type Maybe, type ProbeOutput } from './types.js';
 
@@ -169,6 +169,7 @@ export const imagemagickFact: Fact<ImageMagickFact> = {
   // /proc/PID/maps and map_files of the root-owned master
   needsBecome: true,
   probe: () => IMAGEMAGICK_PROBE,
+  batchShared: MASTER_SCAN_SHARED,
   parse: (out) => parseImageMagick(out),
   // No usable convert (php-imagick does not need it): take OpenMP from Imagick::getFeatures().
   async refine(v, ctx) {

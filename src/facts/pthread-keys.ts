@@ -12,7 +12,7 @@ import { shQuote } from '../transport/quote.js';
 import type { ApacheFact } from './apache.js';
 import { findPthreadKeys, type PthreadKeysSymbol } from './elf.js';
 import { Records } from './records.js';
-import { APACHE_MASTER, PRELUDE, sh } from './shell.js';
+import { APACHE_MASTER, MASTER_SCAN_SHARED, PRELUDE, sh } from './shell.js';
 import { isUnknown, unknown, type Unknown, type Fact, type Maybe, type ProbeOutput, type ProbeRunner, type RefineContext } from './types.js';
 
 export const PTHREAD_KEYS_MAX = 1024;
@@ -220,6 +220,7 @@ export const pthreadKeysFact: Fact<Maybe<KeysLocation>, PthreadKeys> = {
   name: 'pthread_keys',
   needsBecome: true,
   probe: () => locateProbe(),
+  batchShared: MASTER_SCAN_SHARED,
   parse: (out) => parseLocate(out),
   async refine(loc, ctx: RefineContext) {
     if (isUnknown(loc)) {

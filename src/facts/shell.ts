@@ -29,6 +29,12 @@ catrec() { __t=$1; shift; for __f in "$@"; do [ -r "$__f" ] && sed "s/^/$__t|/" 
 export const APACHE_MASTER = sh`apache_comm() { case $1 in apache2|httpd|apache2-*|httpd-*|httpd.*) return 0;; esac; return 1; }
 apache_master() {
   M_PID=; M_SRC=
+  # Found once per batch already (MASTER_SCAN_SHARED): replay its records.
+  if [ -n "$\{REMEDIATE_MASTER_SCANNED-}" ]; then
+    M_PID=$REMEDIATE_M_PID; M_SRC=$REMEDIATE_M_SRC
+    [ -n "$REMEDIATE_MASTER_RECS" ] && printf '%s\n' "$REMEDIATE_MASTER_RECS"
+    return 0
+  fi
   for __f in /run/apache2/apache2.pid /var/run/apache2/apache2.pid /run/httpd/httpd.pid /var/run/httpd/httpd.pid /usr/local/apache2/logs/httpd.pid /etc/httpd/run/httpd.pid; do
     [ -r "$__f" ] || continue
     __p=; { read -r __p < "$__f"; } 2>/dev/null
@@ -57,4 +63,16 @@ apache_master() {
   [ -n "$M_PID" ] && rec master "$M_PID" "$M_SRC"
   return 0
 }
+`;
+
+/**
+ * The batch-shared master scan (Fact.batchShared of the facts that call apache_master): one scan
+ * of /proc per batch instead of one per fact. Exports the result and the records it printed.
+ */
+export const MASTER_SCAN_SHARED = sh`${PRELUDE}${APACHE_MASTER}
+__ms=$(apache_master; printf '@@%s|%s' "$M_PID" "$M_SRC")
+REMEDIATE_M_PID=$\{__ms##*@@}; REMEDIATE_M_SRC=$\{REMEDIATE_M_PID#*|}; REMEDIATE_M_PID=$\{REMEDIATE_M_PID%%|*}
+REMEDIATE_MASTER_RECS=$\{__ms%@@*}; REMEDIATE_MASTER_RECS=$\{REMEDIATE_MASTER_RECS%"$__nl"}
+REMEDIATE_MASTER_SCANNED=1
+export REMEDIATE_M_PID REMEDIATE_M_SRC REMEDIATE_MASTER_RECS REMEDIATE_MASTER_SCANNED
 `;

@@ -37,6 +37,12 @@ export interface Fact<T = unknown, R = T> {
   parse(out: ProbeOutput, ctx: FactContext): T;
   /** Optional second step that needs the controller in between (e.g. ELF parsing, then a read). */
   refine?(value: T, ctx: RefineContext): Promise<R>;
+  /**
+   * Work several facts' probes share, run once per batch in the batch's own shell before the
+   * sections (which inherit what it exports); the same text from several facts runs once. It
+   * prints nothing on stdout, and each probe must still work without it (run on its own).
+   */
+  batchShared?: string;
 }
 
 /** A value that could not be determined, and why (a missing tool, no permission, no process…). */

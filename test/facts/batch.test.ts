@@ -1,4 +1,10 @@
 import test from 'ava';
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { APACHE_MASTER, MASTER_SCAN_SHARED, PRELUDE } from '../../src/facts/shell.js';
+import { shQuote } from '../../src/transport/quote.js';
 import { batchNeedsBecome, batchProbe, newNonce, splitBatch } from '../../src/facts/batch.js';
 import type { Fact } from '../../src/facts/types.js';
 import { runSh } from './helpers.js';
@@ -84,4 +90,27 @@ test('output without trailing newline, and large output, round-trip exactly', (t
   const s = splitBatch(runSh(batchProbe([fact('a', "printf 'no newline'"), fact('big', `i=0; while [ $i -lt 5000 ]; do printf '${'x'.repeat(100)}\\n'; i=$((i+1)); done`)], { vars: {} }, { nonce: NONCE })).stdout, NONCE);
   t.is(s.get('a')?.stdout, 'no newline');
   t.is(s.get('big')?.stdout, big.repeat(5000));
+});
+
+test('batchShared runs once per batch, before the sections, which inherit what it exports', (t) => {
+  const shared = 'REMEDIATE_T_RUNS=$((${REMEDIATE_T_RUNS:-0} + 1)); export REMEDIATE_T_RUNS';
+  const withShared = (name: string): Fact<string> => ({ ...fact(name, 'echo "runs=${REMEDIATE_T_RUNS:-none}"'), batchShared: shared });
+  const s = splitBatch(runSh(batchProbe([withShared('a'), withShared('b'), fact('c', 'echo "c sees ${REMEDIATE_T_RUNS:-none}"')], { vars: {} })).stdout);
+  t.is(s.get('a')?.stdout, 'runs=1\n');
+  t.is(s.get('b')?.stdout, 'runs=1\n', 'the same text from two facts ran once');
+  t.is(s.get('c')?.stdout, 'c sees 1\n');
+  t.is(runSh(withShared('alone').probe({ vars: {} })).stdout, 'runs=none\n', 'a probe run on its own does without');
+});
+
+test('the shared master scan replays exactly what apache_master prints and finds (dash, a process named apache2)', async (t) => {
+  // A stand-in Apache master: a copy of sleep named apache2 (comm is the file name).
+  const dir = mkdtempSync(join(tmpdir(), 'remediate-master-'));
+  copyFileSync('/bin/sleep', join(dir, 'apache2'));
+  const child = spawn(join(dir, 'apache2'), ['30'], { stdio: 'ignore' });
+  t.teardown(() => { child.kill(); rmSync(dir, { recursive: true, force: true }); });
+  await new Promise((r) => setTimeout(r, 200));
+  const direct = runSh(`${PRELUDE}${APACHE_MASTER}apache_master; echo "pid=$M_PID src=$M_SRC"`).stdout;
+  t.regex(direct, new RegExp(`^master\\|${child.pid}\\|proc$`, 'm'));
+  const replayed = runSh(`__nl='\n'\n${MASTER_SCAN_SHARED}\nsh -c ${shQuote(`${PRELUDE}${APACHE_MASTER}apache_master; echo "pid=$M_PID src=$M_SRC"`)}`).stdout;
+  t.is(replayed, direct);
 });
