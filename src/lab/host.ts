@@ -2,12 +2,12 @@
 // changes on top, the Apache master model, /proc, logs generated from the master's history, and
 // the programs that answer from the model (apache2, apachectl, systemctl, curl, php, dpkg…).
 import { createHash } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
 import { logLines, reload, serverStatus, type LogEvent, type MasterState } from './apache.js';
 import { DISTROS, GOMP_WITH_NEW_IMAGICK, type Distro, type DistroId, type GompBuild } from './distros.js';
 import { synthLibgomp, synthPthreadLib, KEYS_TABLE_BYTES } from './elf-synth.js';
 import { dir, file, link, ROOT, type Cred, type DirNode, type FileNode, type Node } from './fs.js';
 import { BASE_GROUPS, BASE_USERS, binary, buildTree, coreBinaries, LabMachine, type User } from './machine.js';
+import { gzipLog } from './gz-memo.js';
 import { hostPrograms } from './host-programs.js';
 import type { SessionResult } from './shell/exec.js';
 import type { ProcInfo } from './shell/process.js';
@@ -194,6 +194,17 @@ function image(d: Distro, variant: string): DirNode {
   const root = buildTree(e);
   imageCache.set(key, root);
   return root;
+}
+
+/**
+ * A file's content digest, kept per node: nodes are never changed in place (a write makes a new
+ * one), and most of a host's files are its distro image's, shared by the whole fleet.
+ */
+const digests = new WeakMap<FileNode, Buffer>();
+function contentDigest(n: FileNode): Buffer {
+  let d = digests.get(n);
+  if (!d) { d = createHash('sha256').update(n.data, 'latin1').digest(); digests.set(n, d); }
+  return d;
 }
 
 export interface LabClock {
@@ -553,8 +564,7 @@ export class Host {
     const make = new Map<string, () => Node>();
     // the live log was last written by its newest event, or created by the rotation
     const liveMtime = Math.max(last, ...ev.filter((e) => e.t >= last).map((e) => Math.floor(e.t)));
-    // level 1: a real gzip stream at a fraction of the default level's cost (thousands of hosts)
-    const gz = (s: string) => gzipSync(Buffer.from(s, 'latin1'), { level: 1, memLevel: 1 }).toString('latin1');
+    const gz = gzipLog;
     if (this.d.family === 'debian') {
       make.set('error.log', () => file(this.logText(last, Infinity), { ...meta, mtime: liveMtime }));
       make.set('access.log', () => file('', { ...meta, mtime: liveMtime }));
@@ -741,7 +751,7 @@ export class Host {
     const walk = (n: Node, path: string) => {
       if (skip.has(path)) return;
       h.update(`${path}\0${n.k}\0${n.mode.toString(8)}\0${n.uid}\0${n.gid}\0`);
-      if (n.k === 'f') h.update(createHash('sha256').update(n.data, 'latin1').digest());
+      if (n.k === 'f') h.update(contentDigest(n));
       else if (n.k === 'l') h.update(n.target);
       else {
         const child = (k: string) => (path === '/' ? `/${k}` : `${path}/${k}`);

@@ -266,10 +266,14 @@ function handleExec(h: Host, conn: { end(): void }, stream: ServerChannel, comma
         setTimeout(() => conn.end(), 5);
         return;
       }
+      // the answer's packets (data, exit status, EOF, close) leave in one write, not one each
+      const sock = (conn as { _sock?: Socket })._sock;
+      sock?.cork();
       if (r.stdout) stream.write(Buffer.from(r.stdout, 'latin1'));
       if (r.stderr) stream.stderr.write(Buffer.from(r.stderr, 'latin1'));
       stream.exit(r.exitCode);
       stream.end();
+      if (sock) queueMicrotask(() => sock.uncork());
     };
     if (f.slowCommandMs) setTimeout(finish, f.slowCommandMs); else finish();
   };

@@ -2,6 +2,7 @@
 // sha256sum, md5sum, od, dd, gzip/zcat. Data are byte strings.
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { knownGunzip } from '../gz-memo.js';
 import { FsError, type Node } from '../fs.js';
 import { bracket, cached, posixRegex, RegexError } from '../shell/pattern.js';
 import { Io, type Proc, type Program } from '../shell/process.js';
@@ -806,7 +807,7 @@ export function gzipProgram(name: string): Program {
       const d = io.read(f);
       if (d === null) { rc = 1; continue; }
       try {
-        const r = decompress ? gunzipSync(Buffer.from(d, 'latin1')).toString('latin1') : gzipSync(Buffer.from(d, 'latin1')).toString('latin1');
+        const r = decompress ? knownGunzip(d) ?? gunzipSync(Buffer.from(d, 'latin1')).toString('latin1') : gzipSync(Buffer.from(d, 'latin1')).toString('latin1');
         if (toStdout || f === '-') io.out(r);
         else {
           const target = decompress ? f.replace(/\.gz$/, '') : `${f}.gz`;
