@@ -38,7 +38,7 @@ test('a rotated log the lab gzipped inflates to its text, by zlib and by the mem
   t.is(knownGunzip('\x1f\x8b not one of ours'), undefined);
 });
 
-test('two hosts running the same probe answer for themselves; a write on one changes neither the other's files nor its digest', (t) => {
+test('two hosts running the same probe answer for themselves; a write on one changes neither the files nor the digest of the other', (t) => {
   const [a, b] = generateFleet({ hosts: 2, profile: 'mixed', seed: 9, basePort: 0 }).map((s) => new Host({ ...s, distro: 'debian12' }, { now: () => 1_700_000_000 }));
   const probe = `for f in /etc/hostname /proc/[0-9]*/comm; do read -r x < "$f"; printf '%s\\n' "$x"; done | sort | tr '\\n' ' '`;
   const ra = a.run(probe, { user: 'root' });
