@@ -167,6 +167,14 @@ export class Fs {
     return v;
   }
 
+  /**
+   * Forget the memos (the end of a session): kept across sessions they were most of what a host
+   * retained (tens of KB of PATH-lookup keys each, thousands of hosts), for little gain.
+   */
+  dropMemo(): void {
+    this.memoMap = new Map();
+  }
+
   constructor(public root: DirNode, private readonly opts: FsOptions) {
     this.mountAt = new Map(Object.entries(opts.mounts ?? {}).map(([k, v]) => [normalize(k, '/'), v]));
   }

@@ -154,6 +154,10 @@ export class LabMachine implements Machine {
       ...Object.entries(o.env ?? {}),
     ]);
     const cwd = this.fs.stat(home, cred)?.k === 'd' ? home : '/';
-    return runSession(this, command, { cred, env, cwd, stdin: o.stdin });
+    try {
+      return runSession(this, command, { cred, env, cwd, stdin: o.stdin });
+    } finally {
+      this.fs.dropMemo();
+    }
   }
 }
