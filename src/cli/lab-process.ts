@@ -18,6 +18,15 @@ function daemonArgs(): string[] {
   return ['--import', loader, entry];
 }
 
+/**
+ * The daemon's V8 heap cap: what 3000 probed hosts keep alive is ~150 MB, but an uncapped heap
+ * grows to ~3× that before V8 collects (563 MB RSS after a 3000-host check); capped at 278 MB
+ * the same check ends at ~310 MB RSS for the same CPU (measured 42.3 vs 42.5 s).
+ */
+export function labHeapMb(hosts: number): number {
+  return Math.ceil(128 + hosts * 0.05);
+}
+
 export function labProcessControl(nodePath: string = process.execPath): ProcessControl {
   return {
     isAlive(pid) {
@@ -37,5 +46,6 @@ export function labProcessControl(nodePath: string = process.execPath): ProcessC
     },
     nodePath,
     daemonArgs: daemonArgs(),
+    nodeFlags: (hosts) => [`--max-old-space-size=${labHeapMb(hosts)}`],
   };
 }

@@ -46,6 +46,8 @@ export interface ProcessControl {
   nodePath: string;
   /** Arguments before the options JSON: node flags (e.g. a loader) and the daemon's entry script. */
   daemonArgs: readonly string[];
+  /** Node flags for a daemon serving `hosts` hosts (e.g. a heap cap), placed before daemonArgs. */
+  nodeFlags?(hosts: number): string[];
 }
 
 export interface LabUpResult {
@@ -120,7 +122,7 @@ export async function labUp(o: LabUpOptions, proc: ProcessControl): Promise<LabU
   const opts: DaemonOptions = { hosts: o.hosts, profile: o.profile, seed: o.seed, inventoryPath, basePort: o.basePort, socketPath };
   const log = openSync(join(stateDir, 'daemon.log'), 'a');
   const t0 = performance.now();
-  const child = spawn(proc.nodePath, [...proc.daemonArgs, JSON.stringify(opts)], { detached: true, stdio: ['ignore', log, log, 'ipc'], cwd: stateDir });
+  const child = spawn(proc.nodePath, [...(proc.nodeFlags?.(opts.hosts) ?? []), ...proc.daemonArgs, JSON.stringify(opts)], { detached: true, stdio: ['ignore', log, log, 'ipc'], cwd: stateDir });
   closeSync(log);
   try {
     const state = await new Promise<LabState>((res, rej) => {
