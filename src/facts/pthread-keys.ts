@@ -76,6 +76,9 @@ exit 0
 `;
 }
 
+/** Step 1 for the Apache master (built once: the batch is assembled for every host). */
+const LOCATE_MASTER_PROBE = locateProbe();
+
 export function parseLocate(out: ProbeOutput): Maybe<KeysLocation> {
   const r = new Records(out.stdout);
   const none = r.first('no-master');
@@ -219,7 +222,7 @@ export async function measureKeys(loc: KeysLocation, run: ProbeRunner, cache: Ma
 export const pthreadKeysFact: Fact<Maybe<KeysLocation>, PthreadKeys> = {
   name: 'pthread_keys',
   needsBecome: true,
-  probe: () => locateProbe(),
+  probe: () => LOCATE_MASTER_PROBE,
   batchShared: MASTER_SCAN_SHARED,
   parse: (out) => parseLocate(out),
   async refine(loc, ctx: RefineContext) {

@@ -114,3 +114,13 @@ test('the shared master scan replays exactly what apache_master prints and finds
   const replayed = runSh(`__nl='\n'\n${MASTER_SCAN_SHARED}\nsh -c ${shQuote(`${PRELUDE}${APACHE_MASTER}apache_master; echo "pid=$M_PID src=$M_SRC"`)}`).stdout;
   t.is(replayed, direct);
 });
+
+test('a memoised batch is the same script as a fresh one, nonce for nonce; other probe texts get their own', (t) => {
+  const memo = new Map<string, unknown>();
+  const facts = [fact('one', "echo 'quoted' \"$HOME\""), fact('two', 'printf x')];
+  for (const nonce of [NONCE, 'ffffeeee00001111', NONCE]) t.is(batchProbe(facts, { vars: {} }, { nonce, memo }), batchProbe(facts, { vars: {} }, { nonce }));
+  t.is(memo.size, 1, 'assembled once');
+  const other = [fact('one', 'echo other'), fact('two', 'printf x')];
+  t.is(batchProbe(other, { vars: {} }, { nonce: NONCE, memo }), batchProbe(other, { vars: {} }, { nonce: NONCE }));
+  t.is(memo.size, 2);
+});
