@@ -97,12 +97,8 @@ export const ERROR_LOG_SH = sh`# One awk filters every file (a year of weekly ro
 # misattribute lines to a file name, and Apache's lines start with '['.
 case $__el in
   /*) ls -1tr -- "$__el" "$__el".* "$__el"-* 2>/dev/null | while IFS= read -r __f; do
-        if [ ! -r "$__f" ]; then printf '
-@@logfile-unreadable %s
-' "$__f"; continue; fi
-        printf '
-@@logfile %s
-' "$__f"
+        if [ ! -r "$__f" ]; then printf '\n@@logfile-unreadable %s\n' "$__f"; continue; fi
+        printf '\n@@logfile %s\n' "$__f"
         case $__f in
           *.gz) gzip -dc -- "$__f";; *.bz2) bzip2 -dc -- "$__f";; *.xz) xz -dc -- "$__f";; *) cat -- "$__f";;
         esac 2>/dev/null
