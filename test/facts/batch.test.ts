@@ -109,9 +109,17 @@ test('the shared master scan replays exactly what apache_master prints and finds
   const child = spawn(join(dir, 'apache2'), ['30'], { stdio: 'ignore' });
   t.teardown(() => { child.kill(); rmSync(dir, { recursive: true, force: true }); });
   await new Promise((r) => setTimeout(r, 200));
-  const direct = runSh(`${PRELUDE}${APACHE_MASTER}apache_master; echo "pid=$M_PID src=$M_SRC"`).stdout;
-  t.regex(direct, new RegExp(`^master\\|${child.pid}\\|proc$`, 'm'));
-  const replayed = runSh(`__nl='\n'\n${MASTER_SCAN_SHARED}\nsh -c ${shQuote(`${PRELUDE}${APACHE_MASTER}apache_master; echo "pid=$M_PID src=$M_SRC"`)}`).stdout;
+  const scan = `${PRELUDE}${APACHE_MASTER}apache_master; echo "pid=$M_PID src=$M_SRC"`;
+  // The suite's real Apache may restart between two scans (other test files run meanwhile): the
+  // two are compared as taken back to back, again if such a restart came between them.
+  let direct = '';
+  let replayed = '';
+  for (let i = 0; i < 5 && (i === 0 || replayed !== direct); i++) {
+    direct = runSh(scan).stdout;
+    replayed = runSh(`__nl='\n'\n${MASTER_SCAN_SHARED}\nsh -c ${shQuote(scan)}`).stdout;
+  }
+  // A real Apache's pidfile would win the master; ours is a candidate either way.
+  t.regex(direct, new RegExp(`^master-candidate\\|${child.pid}$`, 'm'));
   t.is(replayed, direct);
 });
 
