@@ -58,7 +58,14 @@ export function batchProbe(facts: readonly Fact<any, any>[], ctx: FactContext, o
     template = assemble(facts.map((f, i) => ({ ...f, probe: () => probes[i] })), ctx, NONCE_SLOT);
     opts.memo.set(key, template);
   }
-  return template.split(NONCE_SLOT).join(nonce);
+  // A run uses one nonce (gather.ts), so every host gets the very same string back; only the
+  // last nonce's script is kept, so callers with a nonce per host do not grow the memo.
+  const lastKey = `${key}\0last`;
+  const last = opts.memo.get(lastKey) as { nonce: string; script: string } | undefined;
+  if (last?.nonce === nonce) return last.script;
+  const script = template.split(NONCE_SLOT).join(nonce);
+  opts.memo.set(lastKey, { nonce, script });
+  return script;
 }
 
 function assemble(facts: readonly Fact<any, any>[], ctx: FactContext, nonce: string): string {

@@ -120,6 +120,13 @@ test('countKeysInUse on synthetic tables: odd seq = used, even (incl. deleted) =
   t.throws(() => countKeysInUse(''), { message: /empty/ });
   t.throws(() => countKeysInUse('0000000000000001 0000000000000000'), { message: /2 words, expected 2048/ });
   t.throws(() => countKeysInUse('dd: error reading /proc/1/mem: Input/output error'), { message: /not uniform od hex/ });
+  t.throws(() => countKeysInUse('0000000000000001 00000001'), { message: /not uniform od hex/ });
+  t.throws(() => countKeysInUse('0000000000000001 000000000000000g'), { message: /not uniform od hex/ });
+  t.throws(() => countKeysInUse('01 02 1'), { message: /not uniform od hex/ });
+  t.throws(() => countKeysInUse('0001 0003'), { message: /word width 4/ });
+  // Upper-case hex and CRLF or tab separators count the same as od's own output.
+  const upper = runSh(`od -An -v -tx8 ${file}`).stdout.toUpperCase().replace(/\n/g, '\r\n').replace(/ /g, '\t');
+  t.is(countKeysInUse(upper), 5);
 });
 
 test('probes quote and validate what they interpolate', (t) => {

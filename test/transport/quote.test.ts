@@ -64,3 +64,14 @@ test('maskSecrets masks every secret, longest first, and ignores empty ones', (t
   ];
   for (const [text, secrets, expected] of table) t.is(maskSecrets(text, secrets), expected);
 });
+
+test('shQuote of long values (memoised) round-trips under dash, on repeat and for distinct values', (t) => {
+  const base = HOSTILE.map(([, v]) => v).join("'\n$(x)`;|&") + "'";
+  const values = [base.repeat(20), base.repeat(20) + 'x', "'".repeat(3000), base.repeat(20)];
+  t.true(values[0].length >= 1024);
+  for (const value of [...values, ...values]) {
+    t.deepEqual(execFileSync('dash', ['-c', `printf '%s' ${shQuote(value)}`]), Buffer.from(value));
+  }
+  t.is(shQuote('y'.repeat(2000)), 'y'.repeat(2000), 'a long plain word stays bare');
+  t.throws(() => shQuote('z'.repeat(2000) + '\0'), { message: /NUL/ });
+});
