@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { createPublicKey, sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
-import ssh2, { type ParsedKey, type ServerChannel } from 'ssh2';
+import ssh2, { type Algorithms, type ParsedKey, type ServerChannel } from 'ssh2';
 import { stringify } from 'yaml';
 import { generateFleet, type Profile } from './fleet.js';
 import { Host, LAB_USER, type HostFaults } from './host.js';
@@ -12,6 +12,13 @@ import { seededEd25519, type SeededKey } from './keys.js';
 import { warmUp } from './warmup.js';
 
 const { Server, utils } = ssh2;
+
+/**
+ * Key exchange: ECDH on P-256 only. Node runs X25519 through KeyObjects (generate, export, import
+ * the peer's key), which cost twice P-256's ECDH per handshake on both ends; the lab's job is many
+ * handshakes per second, and every client (ssh2, OpenSSH, ansible) offers P-256.
+ */
+const LAB_ALGORITHMS: Algorithms = { kex: ['ecdh-sha2-nistp256'] };
 
 export interface StartLabOptions {
   hosts: number;
@@ -119,7 +126,7 @@ export async function startLab(o: StartLabOptions): Promise<RunningLab> {
       return;
     }
     const presented = f.changedHostKey ? seededEd25519(o.seed, `host:${h.spec.name}:reinstalled`) : hostKey;
-    const ssh = new Server({ hostKeys: [{ key: fastSigner(presented) as unknown as Buffer }], ident: h.d.family === 'rhel' ? 'OpenSSH_7.4' : 'OpenSSH_9.2p1 Debian-2+deb12u3' }, (conn) => {
+    const ssh = new Server({ hostKeys: [{ key: fastSigner(presented) as unknown as Buffer }], algorithms: LAB_ALGORITHMS, ident: h.d.family === 'rhel' ? 'OpenSSH_7.4' : 'OpenSSH_9.2p1 Debian-2+deb12u3' }, (conn) => {
       conn.on('authentication', (ctx) => {
         if (f.authFailure || ctx.username !== LAB_USER) return ctx.reject(['publickey']);
         if (ctx.method !== 'publickey') return ctx.reject(['publickey']);
