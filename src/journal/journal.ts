@@ -13,6 +13,7 @@ import { JournalError, asJournalError, sqliteCode } from './errors.js';
 import * as locks from './locks.js';
 import { redact } from './redact.js';
 import { newRunId } from './run-id.js';
+import { prepared } from './statements.js';
 import type {
   CheckRecord,
   CheckResult,
@@ -71,7 +72,7 @@ export class Journal {
       assertNoPasswords(run.connection, 'connection', this.path);
       const clean = this.redact({ argv: run.argv, connection: run.connection });
       const started = this.now();
-      const insert = this.db.prepare(
+      const insert = prepared(this.db, 
         `INSERT INTO runs (id, command, status, started, user, controller_host, pid, argv, playbook_path,
            playbook_sha256, inventory_paths, inventory_sha256, connection)
          VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -114,7 +115,7 @@ export class Journal {
       if (!FINAL_STATUSES.includes(status)) {
         throw new JournalError('misuse', this.path, `finishRun: unknown status '${status}' (expected one of ${FINAL_STATUSES.join(', ')})`);
       }
-      const res = this.durably(() => this.db.prepare('UPDATE runs SET status = ?, finished = ? WHERE id = ?').run(status, this.now(), runId));
+      const res = this.durably(() => prepared(this.db, 'UPDATE runs SET status = ?, finished = ? WHERE id = ?').run(status, this.now(), runId));
       if (res.changes === 0) throw this.unknownRun('finishRun', runId);
     });
   }
@@ -122,8 +123,7 @@ export class Journal {
   /** Newest first. */
   listRuns(opts: { limit?: number; offset?: number } = {}): RunSummary[] {
     return this.guard(() => {
-      const rows = this.db
-        .prepare(`${SUMMARY_SELECT} ORDER BY r.started DESC, r.rowid DESC LIMIT ? OFFSET ?`)
+      const rows = prepared(this.db, `${SUMMARY_SELECT} ORDER BY r.started DESC, r.rowid DESC LIMIT ? OFFSET ?`)
         .all(opts.limit ?? -1, opts.offset ?? 0) as RunRow[];
       return rows.map(toSummary);
     });
@@ -131,9 +131,9 @@ export class Journal {
 
   getRun(runId: string): RunRecord | undefined {
     return this.guard(() => {
-      const row = this.db.prepare(`${SUMMARY_SELECT} WHERE r.id = ?`).get(runId) as RunRow | undefined;
+      const row = prepared(this.db, `${SUMMARY_SELECT} WHERE r.id = ?`).get(runId) as RunRow | undefined;
       if (!row) return undefined;
-      const hosts = this.db.prepare('SELECT * FROM run_hosts WHERE run_id = ? ORDER BY seq').all(runId) as HostRow[];
+      const hosts = prepared(this.db, 'SELECT * FROM run_hosts WHERE run_id = ? ORDER BY seq').all(runId) as HostRow[];
       return {
         ...toSummary(row),
         argv: JSON.parse(row.argv),
@@ -149,10 +149,10 @@ export class Journal {
   /** A full id, or a unique prefix of one (`remediate show 2026-11-27T09`). */
   resolveRunId(idOrPrefix: string): { ok: true; id: string } | { ok: false; matches: string[] } {
     return this.guard(() => {
-      const exact = this.db.prepare('SELECT id FROM runs WHERE id = ?').get(idOrPrefix) as { id: string } | undefined;
+      const exact = prepared(this.db, 'SELECT id FROM runs WHERE id = ?').get(idOrPrefix) as { id: string } | undefined;
       if (exact) return { ok: true as const, id: exact.id };
       const like = idOrPrefix.replace(/[\\%_]/g, (c) => `\\${c}`) + '%';
-      const rows = this.db.prepare(`SELECT id FROM runs WHERE id LIKE ? ESCAPE '\\' ORDER BY id DESC LIMIT 10`).all(like) as { id: string }[];
+      const rows = prepared(this.db, `SELECT id FROM runs WHERE id LIKE ? ESCAPE '\\' ORDER BY id DESC LIMIT 10`).all(like) as { id: string }[];
       if (rows.length === 1) return { ok: true as const, id: rows[0].id };
       return { ok: false as const, matches: rows.map((r) => r.id) };
     });
@@ -168,12 +168,12 @@ export class Journal {
   recordHosts(runId: string, hosts: readonly { host: string; batch: number; canary: boolean }[]): void {
     this.guard(() => {
       const at = this.now();
-      const insert = this.db.prepare(
+      const insert = prepared(this.db, 
         `INSERT INTO run_hosts (run_id, host, seq, batch, canary, status, updated)
          VALUES (?, ?, ?, ?, ?, 'pending', ?)
          ON CONFLICT (run_id, host) DO UPDATE SET batch = excluded.batch, canary = excluded.canary, updated = excluded.updated`,
       );
-      const nextSeq = this.db.prepare('SELECT coalesce(max(seq) + 1, 0) AS n FROM run_hosts WHERE run_id = ?');
+      const nextSeq = prepared(this.db, 'SELECT coalesce(max(seq) + 1, 0) AS n FROM run_hosts WHERE run_id = ?');
       try {
         this.db.transaction(() => {
           let seq = (nextSeq.get(runId) as { n: number }).n;
@@ -191,8 +191,8 @@ export class Journal {
       // A rollback without a message of its own keeps the reason the host was rolled back for.
       const keep = msg === undefined && (status === 'rolled_back' || status === 'rollback_failed');
       const res = keep
-        ? this.db.prepare('UPDATE run_hosts SET status = ?, updated = ? WHERE run_id = ? AND host = ?').run(status, this.now(), runId, host)
-        : this.db.prepare('UPDATE run_hosts SET status = ?, updated = ?, msg = ? WHERE run_id = ? AND host = ?').run(status, this.now(), msg === undefined ? null : this.redact(msg), runId, host);
+        ? prepared(this.db, 'UPDATE run_hosts SET status = ?, updated = ? WHERE run_id = ? AND host = ?').run(status, this.now(), runId, host)
+        : prepared(this.db, 'UPDATE run_hosts SET status = ?, updated = ?, msg = ? WHERE run_id = ? AND host = ?').run(status, this.now(), msg === undefined ? null : this.redact(msg), runId, host);
       if (res.changes === 0) throw this.unknownHost('setHostStatus', runId, host);
     });
   }
@@ -205,8 +205,7 @@ export class Journal {
       const clean = this.redact({ inverse: intent.inverse, summary: intent.summary, diff: intent.diff });
       try {
         const res = this.durably(() =>
-          this.db
-            .prepare(
+          prepared(this.db, 
               `INSERT INTO steps (run_id, host, task, task_index, module, class, inverse, facts_fingerprint, summary, diff, intent_at)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
             )
@@ -238,11 +237,10 @@ export class Journal {
   recordOutcome(stepId: number, outcome: StepOutcome): void {
     this.guard(() => {
       const clean = this.redact({ verification: outcome.verification, msg: outcome.msg });
-      const res = this.db
-        .prepare('UPDATE steps SET status = ?, verification = ?, msg = ?, started_at = ?, finished_at = ? WHERE id = ? AND status IS NULL')
+      const res = prepared(this.db, 'UPDATE steps SET status = ?, verification = ?, msg = ?, started_at = ?, finished_at = ? WHERE id = ? AND status IS NULL')
         .run(outcome.status, toJson(clean.verification), clean.msg ?? null, outcome.startedAt, outcome.finishedAt, stepId);
       if (res.changes === 0) {
-        const row = this.db.prepare('SELECT status FROM steps WHERE id = ?').get(stepId) as { status: string } | undefined;
+        const row = prepared(this.db, 'SELECT status FROM steps WHERE id = ?').get(stepId) as { status: string } | undefined;
         throw new JournalError(
           'misuse',
           this.path,
@@ -257,8 +255,7 @@ export class Journal {
     this.guard(() => {
       const msg = rollback.msg === undefined ? null : this.redact(rollback.msg);
       const res = this.durably(() =>
-        this.db
-          .prepare('UPDATE steps SET rollback_status = ?, rollback_msg = ?, rollback_at = ? WHERE id = ?')
+        prepared(this.db, 'UPDATE steps SET rollback_status = ?, rollback_msg = ?, rollback_at = ? WHERE id = ?')
           .run(rollback.status, msg, this.now(), stepId),
       );
       if (res.changes === 0) throw new JournalError('misuse', this.path, `recordRollback: no step ${stepId}`);
@@ -270,8 +267,8 @@ export class Journal {
     return this.guard(() => {
       const rows = (
         host === undefined
-          ? this.db.prepare('SELECT * FROM steps WHERE run_id = ? ORDER BY id').all(runId)
-          : this.db.prepare('SELECT * FROM steps WHERE run_id = ? AND host = ? ORDER BY id').all(runId, host)
+          ? prepared(this.db, 'SELECT * FROM steps WHERE run_id = ? ORDER BY id').all(runId)
+          : prepared(this.db, 'SELECT * FROM steps WHERE run_id = ? AND host = ? ORDER BY id').all(runId, host)
       ) as StepRow[];
       return rows.map(toStep);
     });
@@ -279,7 +276,7 @@ export class Journal {
 
   getStep(stepId: number): StepRecord | undefined {
     return this.guard(() => {
-      const row = this.db.prepare('SELECT * FROM steps WHERE id = ?').get(stepId) as StepRow | undefined;
+      const row = prepared(this.db, 'SELECT * FROM steps WHERE id = ?').get(stepId) as StepRow | undefined;
       return row && toStep(row);
     });
   }
@@ -287,7 +284,7 @@ export class Journal {
   /** Intents without an outcome: the run stopped while these steps may or may not have run. */
   unfinishedSteps(runId: string): StepRecord[] {
     return this.guard(() =>
-      (this.db.prepare('SELECT * FROM steps WHERE run_id = ? AND status IS NULL ORDER BY id').all(runId) as StepRow[]).map(toStep),
+      (prepared(this.db, 'SELECT * FROM steps WHERE run_id = ? AND status IS NULL ORDER BY id').all(runId) as StepRow[]).map(toStep),
     );
   }
 
@@ -302,7 +299,7 @@ export class Journal {
         AND (status IS NULL OR status != 'ok')
         AND (rollback_status IS NULL OR rollback_status NOT IN ('restored', 'skipped'))`;
       const args = host === undefined ? [runId] : [runId, host];
-      return (this.db.prepare(`SELECT * FROM steps WHERE ${where} ORDER BY id DESC`).all(...args) as StepRow[]).map(toStep);
+      return (prepared(this.db, `SELECT * FROM steps WHERE ${where} ORDER BY id DESC`).all(...args) as StepRow[]).map(toStep);
     });
   }
 
@@ -311,8 +308,7 @@ export class Journal {
   recordFacts(runId: string, host: string, facts: unknown, fingerprint: string): void {
     this.guard(() => {
       try {
-        this.db
-          .prepare('INSERT OR REPLACE INTO facts (run_id, host, fingerprint, facts, at) VALUES (?, ?, ?, ?, ?)')
+        prepared(this.db, 'INSERT OR REPLACE INTO facts (run_id, host, fingerprint, facts, at) VALUES (?, ?, ?, ?, ?)')
           .run(runId, host, fingerprint, JSON.stringify(this.redact(facts) ?? null), this.now());
       } catch (err) {
         if (sqliteCode(err) === 'SQLITE_CONSTRAINT_FOREIGNKEY') throw this.unknownHost('recordFacts', runId, host);
@@ -323,7 +319,7 @@ export class Journal {
 
   factsFor(runId: string, host: string): FactsRecord | undefined {
     return this.guard(() => {
-      const row = this.db.prepare('SELECT * FROM facts WHERE run_id = ? AND host = ?').get(runId, host) as FactsRow | undefined;
+      const row = prepared(this.db, 'SELECT * FROM facts WHERE run_id = ? AND host = ?').get(runId, host) as FactsRow | undefined;
       return row && toFacts(row);
     });
   }
@@ -331,7 +327,7 @@ export class Journal {
   /** A host's facts snapshots across runs, newest first. */
   factsHistory(host: string, opts: { limit?: number } = {}): FactsRecord[] {
     return this.guard(() =>
-      (this.db.prepare('SELECT * FROM facts WHERE host = ? ORDER BY at DESC, rowid DESC LIMIT ?').all(host, opts.limit ?? -1) as FactsRow[]).map(toFacts),
+      (prepared(this.db, 'SELECT * FROM facts WHERE host = ? ORDER BY at DESC, rowid DESC LIMIT ?').all(host, opts.limit ?? -1) as FactsRow[]).map(toFacts),
     );
   }
 
@@ -343,7 +339,7 @@ export class Journal {
 
   recordChecks(results: readonly CheckResult[]): number[] {
     return this.guard(() => {
-      const insert = this.db.prepare(
+      const insert = prepared(this.db, 
         `INSERT INTO check_results (run_id, host, assertion, status, observed, keys_in_use, reloads_left, at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       );
@@ -386,8 +382,7 @@ export class Journal {
         args.push(opts.runId);
       }
       const where = conds.length ? `WHERE ${conds.join(' AND ')}` : '';
-      const rows = this.db
-        .prepare(`SELECT * FROM check_results ${where} ORDER BY at DESC, id DESC LIMIT ?`)
+      const rows = prepared(this.db, `SELECT * FROM check_results ${where} ORDER BY at DESC, id DESC LIMIT ?`)
         .all(...args, opts.limit ?? -1) as CheckRow[];
       return rows.map(toCheck);
     });
@@ -396,7 +391,7 @@ export class Journal {
   /** Check runs (command 'check'), newest first. */
   checkRuns(opts: { limit?: number } = {}): RunSummary[] {
     return this.guard(() =>
-      (this.db.prepare(`${SUMMARY_SELECT} WHERE r.command = 'check' ORDER BY r.started DESC, r.rowid DESC LIMIT ?`).all(opts.limit ?? -1) as RunRow[]).map(toSummary),
+      (prepared(this.db, `${SUMMARY_SELECT} WHERE r.command = 'check' ORDER BY r.started DESC, r.rowid DESC LIMIT ?`).all(opts.limit ?? -1) as RunRow[]).map(toSummary),
     );
   }
 
@@ -411,8 +406,7 @@ export class Journal {
       if (opts.runId !== undefined) (conds.push('run_id = ?'), args.push(opts.runId));
       if (opts.host !== undefined) (conds.push('host = ?'), args.push(opts.host));
       if (opts.since !== undefined) (conds.push('at >= ?'), args.push(opts.since));
-      const rows = this.db
-        .prepare(`SELECT * FROM check_results WHERE ${conds.join(' AND ')} ORDER BY at DESC, id DESC LIMIT ?`)
+      const rows = prepared(this.db, `SELECT * FROM check_results WHERE ${conds.join(' AND ')} ORDER BY at DESC, id DESC LIMIT ?`)
         .all(...args, opts.limit ?? -1) as CheckRow[];
       return rows.map(toCheck);
     });
@@ -421,8 +415,7 @@ export class Journal {
   /** Each host's newest host-level check result within the last `runs` check runs (default 30). */
   latestHostCheckResults(opts: { runs?: number } = {}): CheckRecord[] {
     return this.guard(() => {
-      const rows = this.db
-        .prepare(
+      const rows = prepared(this.db, 
           `SELECT c.* FROM check_results c JOIN (
              SELECT max(id) AS id FROM check_results
              WHERE assertion IS NULL AND run_id IN (SELECT id FROM runs WHERE command = 'check' ORDER BY started DESC, rowid DESC LIMIT ?)
@@ -440,8 +433,7 @@ export class Journal {
    */
   hostCheckSeries(opts: { host?: string; runs?: number } = {}): { runId: string; host: string; at: number; status: CheckRecord['status']; keysInUse?: number; reloadsLeft?: number; keysKind?: string }[] {
     return this.guard(() => {
-      const rows = this.db
-        .prepare(
+      const rows = prepared(this.db, 
           `SELECT run_id, host, at, status, keys_in_use, reloads_left, json_extract(observed, '$.keys_kind') AS keys_kind FROM check_results
            WHERE assertion IS NULL AND run_id IN (SELECT id FROM runs WHERE command = 'check' ORDER BY started DESC, rowid DESC LIMIT ?)
            ${opts.host !== undefined ? 'AND host = ?' : ''}
@@ -458,8 +450,8 @@ export class Journal {
   /** Per check run (newest first), how many hosts ended in each check status. */
   checkStatusByRun(opts: { limit?: number } = {}): { runId: string; started: number; counts: Record<string, number> }[] {
     return this.guard(() => {
-      const runs = this.db.prepare(`SELECT id, started FROM runs WHERE command = 'check' ORDER BY started DESC, rowid DESC LIMIT ?`).all(opts.limit ?? -1) as { id: string; started: number }[];
-      const count = this.db.prepare('SELECT status, count(*) AS n FROM check_results WHERE run_id = ? AND assertion IS NULL GROUP BY status');
+      const runs = prepared(this.db, `SELECT id, started FROM runs WHERE command = 'check' ORDER BY started DESC, rowid DESC LIMIT ?`).all(opts.limit ?? -1) as { id: string; started: number }[];
+      const count = prepared(this.db, 'SELECT status, count(*) AS n FROM check_results WHERE run_id = ? AND assertion IS NULL GROUP BY status');
       return runs.map((r) => ({
         runId: r.id,
         started: r.started,

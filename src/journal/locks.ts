@@ -2,6 +2,7 @@
 // controller processes sharing the journal can never both hold a host.
 import type Database from 'better-sqlite3';
 import type { HostLockResult, LockHolder, LockOwner } from './types.js';
+import { prepared } from './statements.js';
 
 interface LockRow {
   host: string;
@@ -17,9 +18,9 @@ function holder(row: LockRow): LockHolder {
 
 export function acquireHostLock(db: Database.Database, now: number, runId: string, host: string, owner: LockOwner): HostLockResult {
   const take = db.transaction((): HostLockResult => {
-    const row = db.prepare('SELECT * FROM host_locks WHERE host = ?').get(host) as LockRow | undefined;
+    const row = prepared(db, 'SELECT * FROM host_locks WHERE host = ?').get(host) as LockRow | undefined;
     const insert = () =>
-      db.prepare('INSERT OR REPLACE INTO host_locks (host, run_id, pid, controller_host, since) VALUES (?, ?, ?, ?, ?)')
+      prepared(db, 'INSERT OR REPLACE INTO host_locks (host, run_id, pid, controller_host, since) VALUES (?, ?, ?, ?, ?)')
         .run(host, runId, owner.pid, owner.controllerHost, now);
     if (!row) {
       insert();
@@ -41,20 +42,20 @@ export function acquireHostLock(db: Database.Database, now: number, runId: strin
 
 /** Release one host if this run holds it. Returns whether a lock was released. */
 export function releaseHostLock(db: Database.Database, runId: string, host: string): boolean {
-  return db.prepare('DELETE FROM host_locks WHERE host = ? AND run_id = ?').run(host, runId).changes > 0;
+  return prepared(db, 'DELETE FROM host_locks WHERE host = ? AND run_id = ?').run(host, runId).changes > 0;
 }
 
 /** Release every host the run holds. Returns how many. */
 export function releaseRunLocks(db: Database.Database, runId: string): number {
-  return db.prepare('DELETE FROM host_locks WHERE run_id = ?').run(runId).changes;
+  return prepared(db, 'DELETE FROM host_locks WHERE run_id = ?').run(runId).changes;
 }
 
 /** Remove a host's lock whoever holds it (operator override for a remote controller's stale lock). */
 export function breakHostLock(db: Database.Database, host: string): LockHolder | undefined {
-  const row = db.prepare('DELETE FROM host_locks WHERE host = ? RETURNING *').get(host) as LockRow | undefined;
+  const row = prepared(db, 'DELETE FROM host_locks WHERE host = ? RETURNING *').get(host) as LockRow | undefined;
   return row && holder(row);
 }
 
 export function listHostLocks(db: Database.Database): ({ host: string } & LockHolder)[] {
-  return (db.prepare('SELECT * FROM host_locks ORDER BY host').all() as LockRow[]).map((r) => ({ host: r.host, ...holder(r) }));
+  return (prepared(db, 'SELECT * FROM host_locks ORDER BY host').all() as LockRow[]).map((r) => ({ host: r.host, ...holder(r) }));
 }
