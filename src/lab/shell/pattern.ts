@@ -98,27 +98,31 @@ export function hasGlob(chunks: readonly { s: string; q: boolean }[]): boolean {
   return false;
 }
 
-const cache = new Map<string, RegExp>();
+const cache = new Map<string, Map<string, RegExp>>();
 export function cached(src: string, flags = ''): RegExp {
-  const key = flags + '\0' + src;
-  let r = cache.get(key);
+  // One map per flags: the source (a stable string from a parsed program) is the key as it is;
+  // a concatenated key was a new string to hash on every line an awk or sed pattern tested.
+  let byFlags = cache.get(flags);
+  if (!byFlags) cache.set(flags, (byFlags = new Map()));
+  let r = byFlags.get(src);
   if (!r) {
     r = new RegExp(src, flags);
-    if (cache.size > 5000) cache.clear();
-    cache.set(key, r);
+    if (byFlags.size > 5000) byFlags.clear();
+    byFlags.set(src, r);
   }
   return r;
 }
 
 export class RegexError extends Error {}
 
-const translated = new Map<string, string | RegexError>();
+const translatedERE = new Map<string, string | RegexError>();
+const translatedBRE = new Map<string, string | RegexError>();
 
 /** POSIX ERE (extended) or BRE (basic, with GNU \+ \? \|) to a JS RegExp source. */
 export function posixRegex(re: string, extended: boolean): string {
   // the same few expressions are translated on every host: keep the translations
-  const key = (extended ? 'E' : 'B') + re;
-  let r = translated.get(key);
+  const translated = extended ? translatedERE : translatedBRE;
+  let r = translated.get(re);
   if (r === undefined) {
     try {
       r = translatePosix(re, extended);
@@ -127,7 +131,7 @@ export function posixRegex(re: string, extended: boolean): string {
       r = e;
     }
     if (translated.size > 5000) translated.clear();
-    translated.set(key, r);
+    translated.set(re, r);
   }
   if (r instanceof RegexError) throw r;
   return r;
