@@ -110,22 +110,31 @@ export interface RowOptions {
 interface HostAcc {
   host: string;
   facts: Record<string, unknown>;
+  /** Worked out when the host ended (a builder with `settle` options); its facts are then dropped. */
+  risk?: RiskPart;
   /** assertion ids of the host's play, for hosts that never got to them */
   play: string | undefined;
-  checks: { id: string; status: 'pass' | 'fail' | 'error'; expected?: string; observed?: unknown; msg?: string }[];
+  checks: { id: string; status: 'pass' | 'fail' | 'error'; expected?: string; observed?: unknown; msg?: string; settled?: boolean }[];
   end?: { status: string; msg?: string };
 }
 
 /** Facts the risk forecast and the evidence read (`risk` is the engine's derived fact); the others are not kept. */
 const RISK_FACTS = new Set(['os', 'apache', 'php_extension', 'imagemagick', 'pthread_keys', 'risk']);
 
-/** Incremental: one small record per host, fed event by event. */
+/**
+ * Incremental: one small record per host, fed event by event. With `settle` (the horizon and leak
+ * options the rows will use), a host's risk and observed values are worked out when it ends and
+ * its facts dropped: the builder then holds a few hundred bytes per host, not its facts (~50 KB
+ * each; a 3000-host check held ~150 MB until the report).
+ */
 export class CheckReportBuilder {
   private readonly hosts = new Map<string, HostAcc>();
   private readonly playAssertions = new Map<string, string[]>();
   private play: string | undefined;
   runId = '';
   playbook: string | null = null;
+
+  constructor(private readonly settle?: Omit<RowOptions, 'now'>) {}
 
   private acc(host: string): HostAcc {
     let a = this.hosts.get(host);
@@ -158,9 +167,12 @@ export class CheckReportBuilder {
         }
         break;
       }
-      case 'host.end':
-        this.acc(e.host).end = { status: e.status, msg: e.msg };
+      case 'host.end': {
+        const a = this.acc(e.host);
+        a.end = { status: e.status, msg: e.msg };
+        if (this.settle) settleHost(a, this.settle);
         break;
+      }
       default:
         break;
     }
@@ -182,16 +194,32 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** Work out what needs the host's facts now, then drop them (not when the risk needs the controller's clock). */
+function settleHost(a: HostAcc, opts: Omit<RowOptions, 'now'>): void {
+  for (const c of a.checks) {
+    if (c.settled) continue;
+    if (c.observed === undefined && c.status !== 'pass') c.observed = observedFromFacts(c.expected, a.facts);
+    c.settled = true;
+  }
+  // A later play of the same host that gathered nothing keeps what the first one settled.
+  if (a.risk && Object.keys(a.facts).length === 0) return;
+  const f = a.facts as HostFacts;
+  const needsNow = f.apache !== undefined && !isUnknown(f.apache) && hostClockOf(f) === null;
+  if (needsNow) return;
+  a.risk = riskOf(a.facts, { ...opts, now: new Date(0) });
+  a.facts = {};
+}
+
 function hostRow(a: HostAcc, planned: readonly string[], opts: RowOptions): HostCheckRow {
   const checks = a.checks.length === 0 && a.end && a.end.status !== 'ok'
     // Never got to its assertions (unreachable, facts failed): each one could not be checked.
     ? planned.map((id) => ({ id, status: 'error' as const, msg: `not checked: ${a.end!.status === 'unreachable' ? 'unreachable: ' : ''}${a.end!.msg ?? a.end!.status}` }))
     : a.checks;
   const assertions: AssertionRow[] = checks.map((c: HostAcc['checks'][number]) => {
-    const observed = c.observed !== undefined ? c.observed : c.status === 'pass' ? undefined : observedFromFacts(c.expected, a.facts);
+    const observed = c.settled || c.observed !== undefined ? c.observed : c.status === 'pass' ? undefined : observedFromFacts(c.expected, a.facts);
     return { id: c.id, status: c.status, ...(c.expected !== undefined && { expected: c.expected }), ...(observed !== undefined && { observed }), ...(c.msg !== undefined && { msg: c.msg }) };
   });
-  const risk = riskOf(a.facts, opts);
+  const risk = a.risk ?? riskOf(a.facts, opts);
   const base = { host: a.host, assertions, ...risk };
   const end = a.end?.status;
   if (end === 'unreachable') return { ...base, status: 'unreachable', compliant: null, reason: `unreachable: ${a.end?.msg ?? 'no reason given'}` };
@@ -233,7 +261,7 @@ function riskOf(raw: Record<string, unknown>, opts: RowOptions): RiskPart {
   const none: RiskPart = { risk: null, risk_reason: null, keys_in_use: null, keys_kind: null, reloads_left: null, reloads_per_day: null, days_left: null, forecast_death: null, evidence: evidenceOf(facts, null) };
   // Without the apache fact there is nothing to forecast (a play that checks other things).
   if (!facts.apache || isUnknown(facts.apache)) return none;
-  const hostClock = numberOr(facts.os && !isUnknown(facts.os) ? facts.os.clockEpoch : null, numberOr(facts.apache.clockEpoch, null));
+  const hostClock = hostClockOf(facts);
   const nowEpoch = hostClock ?? Math.floor(opts.now.getTime() / 1000);
   try {
     // The engine's derived `risk` fact (the play's risk_horizon_days, the host's clock) when the
@@ -250,6 +278,12 @@ function riskOf(raw: Record<string, unknown>, opts: RowOptions): RiskPart {
     // A fact shaped unexpectedly must not lose the host's compliance result.
     return { ...none, risk: 'unknown', risk_reason: `risk could not be assessed: ${(e as Error).message}` };
   }
+}
+
+/** The host's own clock from its facts (the forecast's "now"), else null. */
+function hostClockOf(facts: HostFacts): number | null {
+  const apache = facts.apache && !isUnknown(facts.apache) ? facts.apache : null;
+  return numberOr(facts.os && !isUnknown(facts.os) ? facts.os.clockEpoch : null, numberOr(apache?.clockEpoch, null));
 }
 
 function numberOr(v: unknown, d: number | null): number | null {

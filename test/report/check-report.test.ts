@@ -143,3 +143,29 @@ test("the engine's derived risk fact (the play's risk_horizon_days) is used when
   t.is(foldCheckReport(events, { now: NOW, horizonDays: 30 }).hosts[0].risk, 'critical', 'an explicit horizon re-assesses');
   t.is(foldCheckReport(checkEvents('r', [spec]), { now: NOW }).hosts[0].risk, 'critical', 'without the fact: assessed here, 30 days');
 });
+
+test('a builder that settles each host when it ends gives the very rows the full fold gives, at any later now', (t) => {
+  // The clockless host's forecast runs on the controller's clock: it must still move with `now`.
+  const specs = [...CASES.map((c) => c.spec), { host: 'no-clock', keys: 1010, reloads: 1002 }];
+  const events = checkEvents('run-s', specs);
+  const settled = new CheckReportBuilder({});
+  for (const e of events) settled.add(e);
+  for (const now of [NOW, new Date(NOW.getTime() + 40 * 86400_000)]) {
+    const full = foldCheckReport(events, { now });
+    t.deepEqual(settled.rows({ now }), full.hosts);
+  }
+  const at = (now: Date) => settled.rows({ now }).find((r) => r.host === 'no-clock')!.forecast_death;
+  t.not(at(NOW), at(new Date(NOW.getTime() + 40 * 86400_000)));
+  t.is(at(NOW), day(14));
+});
+
+test("a settling builder drops a host's facts once the host has ended (memory stays per host in flight)", (t) => {
+  const events = checkEvents('run-m', [{ host: 'big', clock: CLOCK, keys: 508, reloads: 500, singleThread: '0' }]);
+  const factsHeld = (b: CheckReportBuilder) => {
+    for (const e of events) b.add(e);
+    const acc = [...(b as unknown as { hosts: Map<string, { facts: object }> }).hosts.values()][0];
+    return Object.keys(acc.facts).length;
+  };
+  t.true(factsHeld(new CheckReportBuilder()) > 0, 'the plain fold keeps them (it may be asked for other horizons)');
+  t.is(factsHeld(new CheckReportBuilder({})), 0);
+});

@@ -122,7 +122,7 @@ export function attachCheckReports(o: CheckReportsOptions): CheckReports | { err
       throw e;
     }
   }
-  const builder = new CheckReportBuilder();
+  const builder = new CheckReportBuilder({ horizonDays: o.horizonDays, leak: o.leak });
   let memo: { at: number; report: CheckReport } | undefined;
   let dirty = true;
   const report = (): CheckReport => {
