@@ -198,7 +198,7 @@ function cmp(a: string, b: string): number {
 function settleHost(a: HostAcc, opts: Omit<RowOptions, 'now'>): void {
   for (const c of a.checks) {
     if (c.settled) continue;
-    if (c.observed === undefined && c.status !== 'pass') c.observed = observedFromFacts(c.expected, a.facts);
+    if (c.observed === undefined && c.status !== 'pass') c.observed = detached(observedFromFacts(c.expected, a.facts));
     c.settled = true;
   }
   // A later play of the same host that gathered nothing keeps what the first one settled.
@@ -206,8 +206,16 @@ function settleHost(a: HostAcc, opts: Omit<RowOptions, 'now'>): void {
   const f = a.facts as HostFacts;
   const needsNow = f.apache !== undefined && !isUnknown(f.apache) && hostClockOf(f) === null;
   if (needsNow) return;
-  a.risk = riskOf(a.facts, { ...opts, now: new Date(0) });
+  a.risk = detached(riskOf(a.facts, { ...opts, now: new Date(0) }));
   a.facts = {};
+}
+
+/**
+ * A deep copy with strings of its own: a value parsed out of a probe's output is often a V8
+ * slice of that whole output, and kept alone it would keep the output alive (~7 KB per host).
+ */
+function detached<T>(v: T): T {
+  return v === undefined ? v : structuredClone(v);
 }
 
 function hostRow(a: HostAcc, planned: readonly string[], opts: RowOptions): HostCheckRow {
