@@ -155,6 +155,7 @@ export async function startLab(o: StartLabOptions): Promise<RunningLab> {
       sockets.add(sock);
       // small packets (channel replies, exit status) must not wait for Nagle: 40 ms per command
       sock.setNoDelay(true);
+      coalesceWrites(sock);
       sock.on('close', () => sockets.delete(sock));
       sock.on('error', () => undefined);
       if (f.slowHandshakeMs) { sock.pause(); setTimeout(() => { sock.resume(); ssh.injectSocket(sock); }, f.slowHandshakeMs); }
@@ -224,6 +225,28 @@ export async function startLab(o: StartLabOptions): Promise<RunningLab> {
     },
   };
   return lab;
+}
+
+/**
+ * Packets written in one go (ident and KEXINIT, ECDH reply and NEWKEYS, a command's answer) leave
+ * in one writev: a syscall each was a visible share of the lab's CPU per connection. (The
+ * product's transport does the same on its side; src/lab imports nothing from it.)
+ */
+function coalesceWrites(sock: Socket): void {
+  const write = sock.write;
+  let corked = false;
+  const flush = () => {
+    corked = false;
+    sock.uncork();
+  };
+  sock.write = function (this: Socket, ...args: Parameters<Socket['write']>) {
+    if (!corked && !sock.destroyed) {
+      corked = true;
+      sock.cork();
+      queueMicrotask(flush);
+    }
+    return (write as (...a: unknown[]) => boolean).apply(this, args);
+  } as Socket['write'];
 }
 
 /**

@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import ssh2, { type Client, type ConnectConfig } from 'ssh2';
 import { authHandlerFor, planAuth, type KeyCache } from './auth.js';
 import { checkHostKey, fingerprint, hostToken, keyTypeOf, knownKeyTypes, type KnownHostsFile } from './known-hosts.js';
-import { ignoreHostKeyAnnouncements } from './ssh2-speedups.js';
+import { coalesceWrites, ignoreHostKeyAnnouncements } from './ssh2-speedups.js';
 import { endpointLabel, type Endpoint } from './target.js';
 
 export interface ConnectSettings {
@@ -173,7 +173,7 @@ export async function connectOnce(ep: Endpoint, s: ConnectSettings, dial: Dial, 
     const knownTypes = s.hostKeyPolicy === 'off' ? [] : knownKeyTypes(entries, ep.address, ep.port);
     const prefer = knownTypes.flatMap((t) => (t === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [t]));
     const config: ConnectConfig = {
-      sock: sock as ConnectConfig['sock'],
+      sock: coalesceWrites(sock) as ConnectConfig['sock'],
       username: ep.user,
       authHandler: authHandlerFor(plan.methods),
       hostVerifier: hostVerifier as ConnectConfig['hostVerifier'],

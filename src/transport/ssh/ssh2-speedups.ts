@@ -55,3 +55,26 @@ export function ignoreHostKeyAnnouncements(client: Client): void {
     if (wantReply) proto!.requestSuccess?.();
   };
 }
+
+/**
+ * Packets ssh2 writes in one go (NEWKEYS and the service request, an exec request and its EOF,
+ * close and disconnect) leave in one writev instead of a syscall each: about a quarter fewer
+ * writes per connection here, and as many fewer reads for the server.
+ */
+export function coalesceWrites<T extends { write: (...a: any[]) => boolean; cork(): void; uncork(): void; destroyed: boolean }>(sock: T): T {
+  const write = sock.write;
+  let corked = false;
+  const flush = () => {
+    corked = false;
+    sock.uncork();
+  };
+  sock.write = function (this: T, ...args: any[]) {
+    if (!corked && !sock.destroyed) {
+      corked = true;
+      sock.cork();
+      queueMicrotask(flush);
+    }
+    return write.apply(this, args);
+  };
+  return sock;
+}
