@@ -72,7 +72,7 @@ export class Journal {
       assertNoPasswords(run.connection, 'connection', this.path);
       const clean = this.redact({ argv: run.argv, connection: run.connection });
       const started = this.now();
-      const insert = prepared(this.db, 
+      const insert = prepared(this.db,
         `INSERT INTO runs (id, command, status, started, user, controller_host, pid, argv, playbook_path,
            playbook_sha256, inventory_paths, inventory_sha256, connection)
          VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -168,7 +168,7 @@ export class Journal {
   recordHosts(runId: string, hosts: readonly { host: string; batch: number; canary: boolean }[]): void {
     this.guard(() => {
       const at = this.now();
-      const insert = prepared(this.db, 
+      const insert = prepared(this.db,
         `INSERT INTO run_hosts (run_id, host, seq, batch, canary, status, updated)
          VALUES (?, ?, ?, ?, ?, 'pending', ?)
          ON CONFLICT (run_id, host) DO UPDATE SET batch = excluded.batch, canary = excluded.canary, updated = excluded.updated`,
@@ -205,7 +205,7 @@ export class Journal {
       const clean = this.redact({ inverse: intent.inverse, summary: intent.summary, diff: intent.diff });
       try {
         const res = this.durably(() =>
-          prepared(this.db, 
+          prepared(this.db,
               `INSERT INTO steps (run_id, host, task, task_index, module, class, inverse, facts_fingerprint, summary, diff, intent_at)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
             )
@@ -339,7 +339,7 @@ export class Journal {
 
   recordChecks(results: readonly CheckResult[]): number[] {
     return this.guard(() => {
-      const insert = prepared(this.db, 
+      const insert = prepared(this.db,
         `INSERT INTO check_results (run_id, host, assertion, status, observed, keys_in_use, reloads_left, at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       );
@@ -415,7 +415,7 @@ export class Journal {
   /** Each host's newest host-level check result within the last `runs` check runs (default 30). */
   latestHostCheckResults(opts: { runs?: number } = {}): CheckRecord[] {
     return this.guard(() => {
-      const rows = prepared(this.db, 
+      const rows = prepared(this.db,
           `SELECT c.* FROM check_results c JOIN (
              SELECT max(id) AS id FROM check_results
              WHERE assertion IS NULL AND run_id IN (SELECT id FROM runs WHERE command = 'check' ORDER BY started DESC, rowid DESC LIMIT ?)
@@ -433,7 +433,7 @@ export class Journal {
    */
   hostCheckSeries(opts: { host?: string; runs?: number } = {}): { runId: string; host: string; at: number; status: CheckRecord['status']; keysInUse?: number; reloadsLeft?: number; keysKind?: string }[] {
     return this.guard(() => {
-      const rows = prepared(this.db, 
+      const rows = prepared(this.db,
           `SELECT run_id, host, at, status, keys_in_use, reloads_left, json_extract(observed, '$.keys_kind') AS keys_kind FROM check_results
            WHERE assertion IS NULL AND run_id IN (SELECT id FROM runs WHERE command = 'check' ORDER BY started DESC, rowid DESC LIMIT ?)
            ${opts.host !== undefined ? 'AND host = ?' : ''}
