@@ -564,7 +564,6 @@ export class Host {
     const make = new Map<string, () => Node>();
     // the live log was last written by its newest event, or created by the rotation
     const liveMtime = Math.max(last, ...ev.filter((e) => e.t >= last).map((e) => Math.floor(e.t)));
-    const gz = gzipLog;
     if (this.d.family === 'debian') {
       make.set('error.log', () => file(this.logText(last, Infinity), { ...meta, mtime: liveMtime }));
       make.set('access.log', () => file('', { ...meta, mtime: liveMtime }));
@@ -573,7 +572,7 @@ export class Host {
         const to = last - (k - 1) * 86400;
         if (from < ev[0]?.t - 86400 && k > 1) break;
         if (k === 1) make.set('error.log.1', () => file(this.logText(from, to), { ...meta, mtime: to }));
-        else make.set(`error.log.${k}.gz`, () => file(gz(this.logText(from, to)), { ...meta, mtime: to }));
+        else make.set(`error.log.${k}.gz`, () => file(gzipLog(this.logText(from, to)), { ...meta, mtime: to }));
       }
     } else {
       make.set('error_log', () => file(this.logText(last, Infinity), { ...meta, mtime: liveMtime }));

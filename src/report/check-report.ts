@@ -215,7 +215,7 @@ function settleHost(a: HostAcc, opts: Omit<RowOptions, 'now'>): void {
  * slice of that whole output, and kept alone it would keep the output alive (~7 KB per host).
  */
 function detached<T>(v: T): T {
-  return v === undefined ? v : structuredClone(v);
+  return structuredClone(v);
 }
 
 function hostRow(a: HostAcc, planned: readonly string[], opts: RowOptions): HostCheckRow {
