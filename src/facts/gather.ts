@@ -32,7 +32,7 @@ export async function gatherFacts(
 ): Promise<Gathered | { kind: 'unreachable'; reason: string }> {
   const nonce = opts.nonce ?? runNonce(opts.cache);
   const become = opts.become ?? batchNeedsBecome(facts);
-  const out = await run(batchProbe(facts, ctx, { nonce, memo: opts.cache }), { become, timeoutMs: opts.timeoutMs });
+  const out = await run(batchProbe(facts, { ...ctx, cache: opts.cache }, { nonce, memo: opts.cache }), { become, timeoutMs: opts.timeoutMs });
   if ('kind' in out && out.kind === 'unreachable') return out;
   const res = out as ProbeOutput;
   const sections = splitBatch(res.stdout, nonce);

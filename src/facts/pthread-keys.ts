@@ -6,6 +6,9 @@
 //      address, path, sha256 of the mapped file via /proc/PID/map_files);
 //   2. on a cache miss only, fetch that file (base64) and parse the ELF here (elf.ts);
 //   3. read 16 KiB at base + offset from /proc/PID/mem with dd | od.
+// Once this run has parsed a library (by sha256), step 1 also does step 3 for it in the batch
+// (the offset comes with the probe): one exec per host instead of two. The controller still
+// recomputes the address from the mapping and takes the read only when both agree.
 // Without root: an estimate, baseline + reloads survived, labelled as such.
 import { createHash } from 'node:crypto';
 import { shQuote } from '../transport/quote.js';
@@ -28,6 +31,17 @@ export interface MappedLib {
   deleted: boolean;
   /** sha256 of the mapped file (read through /proc/PID/map_files), or null. */
   sha256: string | null;
+  /** The table, read in the batch at `address` (a library this run already knew): od text. */
+  read?: { address: number; dump: string };
+}
+
+/** A library whose __pthread_keys this run has located: the batch reads its table directly. */
+export interface KnownLib {
+  sha256: string;
+  /** __pthread_keys' runtime address minus the mapping's start. */
+  delta: number;
+  /** dd's block size for that address (mappings start on a page). */
+  bs: number;
 }
 
 export interface KeysLocation {
@@ -59,8 +73,11 @@ export interface EstimatedKeys {
 
 export type PthreadKeys = MeasuredKeys | EstimatedKeys | Unknown;
 
-/** Step 1 for the Apache master, or for a given pid (tests, other daemons). */
-export function locateProbe(pid?: number): string {
+/**
+ * Step 1 for the Apache master, or for a given pid (tests, other daemons). With `known`
+ * libraries, a mapped file with one of their sha256 gets its table read here as well (step 3).
+ */
+export function locateProbe(pid?: number, known: readonly KnownLib[] = []): string {
   if (pid !== undefined && (!Number.isInteger(pid) || pid <= 0)) throw new Error(`locateProbe: bad pid ${pid}`);
   const find = pid === undefined ? 'apache_master' : `M_PID=${shQuote(String(pid))}; rec master "$M_PID" given`;
   return sh`${PRELUDE}${APACHE_MASTER}
@@ -70,14 +87,56 @@ rec uid "$(id -u)"
 if ! __m=$(cat "/proc/$M_PID/maps" 2>&1); then rec maps-unreadable "$__m"; exit 0; fi
 printf '%s\n' "$__m" | awk '$3 ~ /^0+$/ && $6 ~ /\/(libc\.so\.6|libc-2\.[0-9]+\.so|libpthread\.so\.0|libpthread-2\.[0-9]+\.so)$/ { print $1 " " ($7 == "(deleted)" ? 1 : 0) " " $6 }' | while read -r __r __d __p; do
   __h=$(sha256sum < "/proc/$M_PID/map_files/$__r" 2>/dev/null) || __h=$(sha256sum < "/proc/$M_PID/root$__p" 2>/dev/null) || __h=
-  rec lib "$__r" "$\{__h%% *}" "$__d" "$__p"
+  __h=$\{__h%% *}
+  rec lib "$__r" "$__h" "$__d" "$__p"${knownReads(known)}
 done
 exit 0
 `;
 }
 
+/** The in-batch read of step 3 for the known libraries (one line per table: od -w). */
+function knownReads(known: readonly KnownLib[]): string {
+  if (known.length === 0) return '';
+  for (const k of known) {
+    if (!/^[0-9a-f]{64}$/.test(k.sha256) || !Number.isSafeInteger(k.delta) || ![1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096].includes(k.bs)) throw new Error('locateProbe: bad known library');
+  }
+  const cases = known.map((k) => `    ${k.sha256}) __kd=${k.delta} __kb=${k.bs};;`).join('\n');
+  return sh`
+  case $__h in
+${cases}
+    *) continue;;
+  esac
+  __ka=$(( 0x$\{__r%%-*} + __kd ))
+  [ $(( __ka % __kb )) -eq 0 ] || continue
+  __kx=$(dd if="/proc/$M_PID/mem" bs="$__kb" skip="$(( __ka / __kb ))" count="$(( ${String(TABLE_BYTES)} / __kb ))" 2>/dev/null | od -An -v -tx8 -w${String(TABLE_BYTES)}) && rec keys "$__r" "$__ka" "$__kx"`;
+}
+
 /** Step 1 for the Apache master (built once: the batch is assembled for every host). */
 const LOCATE_MASTER_PROBE = locateProbe();
+
+/** The run cache's list of known libraries and the locate probe reading them. */
+interface KnownState {
+  libs: KnownLib[];
+  probe: string;
+}
+const KNOWN = 'pthread-keys:known';
+
+function knownState(cache: Map<string, unknown> | undefined): KnownState | undefined {
+  return cache?.get(KNOWN) as KnownState | undefined;
+}
+
+/** The libraries this run's batches read the table of (in the order they were met). */
+export function knownLibs(cache: Map<string, unknown> | undefined): readonly KnownLib[] {
+  return knownState(cache)?.libs ?? [];
+}
+
+/** Remember a located table for this run's later batches (the probe text changes once per library). */
+function addKnown(cache: Map<string, unknown>, lib: KnownLib): void {
+  const st = knownState(cache);
+  if (st?.libs.some((k) => k.sha256 === lib.sha256)) return;
+  const libs = [...(st?.libs ?? []), lib];
+  cache.set(KNOWN, { libs, probe: locateProbe(undefined, libs) } satisfies KnownState);
+}
 
 export function parseLocate(out: ProbeOutput): Maybe<KeysLocation> {
   const r = new Records(out.stdout);
@@ -97,6 +156,11 @@ export function parseLocate(out: ProbeOutput): Maybe<KeysLocation> {
     libs.push({ range, start, path, deleted: del === '1', sha256: /^[0-9a-f]{64}$/.test(sha) ? sha : null });
   }
   if (libs.length === 0) return unknown(`pid ${pid} maps no libc.so.6 or libpthread.so.0`);
+  for (const [range, address, dump] of r.fields('keys', 3)) {
+    const lib = libs.find((l) => l.range === range);
+    const a = Number(address);
+    if (lib && dump && Number.isSafeInteger(a)) lib.read = { address: a, dump };
+  }
   return { pid, libs };
 }
 
@@ -210,28 +274,65 @@ export function estimateKeys(apache: ApacheFact | undefined, baseline = DEFAULT_
 type Outcome = ProbeOutput | { kind: 'unreachable'; reason: string };
 const failed = (o: Outcome): o is { kind: 'unreachable'; reason: string } => 'kind' in o && o.kind === 'unreachable';
 
+type Fetched = { sym: Maybe<PthreadKeysSymbol> } | { unreachable: string } | { failed: string };
+
+async function fetchSymbol(loc: KeysLocation, lib: MappedLib, run: ProbeRunner): Promise<Fetched> {
+  const out = await run(libFetchProbe(loc.pid, lib), { become: true, maxOutputBytes: LIB_FETCH_MAX_BYTES });
+  if (failed(out)) return { unreachable: out.reason };
+  const buf = decodeLibFetch(out, lib.sha256);
+  if (!buf) return { failed: `could not fetch ${lib.path} (exit ${out.exitCode})` };
+  return { sym: findPthreadKeys(buf) };
+}
+
+/**
+ * The library's symbol from the run cache, or fetched and parsed. Hosts that miss while another
+ * host of the same file is fetching wait for that fetch (a fleet starts with hundreds of hosts in
+ * flight on the same libc, each a multi-MB transfer); if it fails, they fetch for themselves.
+ */
+async function symbolFor(loc: KeysLocation, lib: MappedLib, run: ProbeRunner, cache: Map<string, unknown>): Promise<Fetched> {
+  const key = lib.sha256 ? `elf:${lib.sha256}` : null;
+  if (!key) return fetchSymbol(loc, lib, run);
+  const hit = cache.get(key) as Maybe<PthreadKeysSymbol> | Promise<Fetched> | undefined;
+  if (hit instanceof Promise) {
+    const other = await hit;
+    if ('sym' in other) return other;
+    return symbolFor(loc, lib, run, cache);
+  }
+  if (hit) return { sym: hit };
+  const pending = fetchSymbol(loc, lib, run);
+  cache.set(key, pending);
+  const got = await pending;
+  if ('sym' in got) cache.set(key, got.sym);
+  else cache.delete(key);
+  return got;
+}
+
 /** Steps 2 and 3. `cache` lives as long as the controller run: one ELF parse per distinct file. */
 export async function measureKeys(loc: KeysLocation, run: ProbeRunner, cache: Map<string, unknown>): Promise<PthreadKeys> {
   const reasons: string[] = [];
   // libc first: on glibc ≥ 2.34 it holds the table; libpthread before.
   const libs = [...loc.libs].sort((a, b) => Number(/libpthread/.test(a.path)) - Number(/libpthread/.test(b.path)));
   for (const lib of libs) {
-    const key = lib.sha256 ? `elf:${lib.sha256}` : null;
-    let sym = key ? (cache.get(key) as Maybe<PthreadKeysSymbol> | undefined) : undefined;
-    if (!sym) {
-      const out = await run(libFetchProbe(loc.pid, lib), { become: true, maxOutputBytes: LIB_FETCH_MAX_BYTES });
-      if (failed(out)) return unknown(`host unreachable while fetching ${lib.path}: ${out.reason}`);
-      const buf = decodeLibFetch(out, lib.sha256);
-      if (!buf) { reasons.push(`could not fetch ${lib.path} (exit ${out.exitCode})`); continue; }
-      sym = findPthreadKeys(buf);
-      if (key) cache.set(key, sym);
-    }
+    const got = await symbolFor(loc, lib, run, cache);
+    if ('unreachable' in got) return unknown(`host unreachable while fetching ${lib.path}: ${got.unreachable}`);
+    if ('failed' in got) { reasons.push(got.failed); continue; }
+    const sym = got.sym;
     if (isUnknown(sym)) { reasons.push(`${lib.path}: ${sym.reason}`); continue; }
     if (sym.size && sym.size < TABLE_BYTES) { reasons.push(`${lib.path}: __pthread_keys is ${sym.size} bytes, expected ${TABLE_BYTES}`); continue; }
-    const address = lib.start - sym.firstLoadVaddr + sym.value;
-    const out = await run(keysReadProbe(loc.pid, address), { become: true });
-    if (failed(out)) return unknown(`host unreachable while reading keys: ${out.reason}`);
-    const n = parseKeysRead(out);
+    const delta = sym.value - sym.firstLoadVaddr;
+    const address = lib.start + delta;
+    if (lib.sha256 && Number.isSafeInteger(delta)) addKnown(cache, { sha256: lib.sha256, delta, bs: blockSizeFor(((delta % 4096) + 4096) % 4096) });
+    // Read in the batch already, at the address computed here: no second exec.
+    let n: Maybe<number> | undefined;
+    if (lib.read?.address === address) {
+      n = parseKeysRead({ stdout: lib.read.dump, stderr: '', exitCode: 0 });
+      if (isUnknown(n)) n = undefined;
+    }
+    if (n === undefined) {
+      const out = await run(keysReadProbe(loc.pid, address), { become: true });
+      if (failed(out)) return unknown(`host unreachable while reading keys: ${out.reason}`);
+      n = parseKeysRead(out);
+    }
     if (isUnknown(n)) { reasons.push(n.reason); continue; }
     return { kind: 'measured', keysInUse: n, max: PTHREAD_KEYS_MAX, pid: loc.pid, lib: lib.path, buildId: sym.buildId, address: '0x' + address.toString(16) };
   }
@@ -241,7 +342,7 @@ export async function measureKeys(loc: KeysLocation, run: ProbeRunner, cache: Ma
 export const pthreadKeysFact: Fact<Maybe<KeysLocation>, PthreadKeys> = {
   name: 'pthread_keys',
   needsBecome: true,
-  probe: () => LOCATE_MASTER_PROBE,
+  probe: (ctx) => knownState(ctx.cache)?.probe ?? LOCATE_MASTER_PROBE,
   batchShared: MASTER_SCAN_SHARED,
   parse: (out) => parseLocate(out),
   async refine(loc, ctx: RefineContext) {

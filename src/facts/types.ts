@@ -12,6 +12,8 @@ export interface ProbeOutput {
 export interface FactContext {
   /** Host and play variables (e.g. php_extension_name). */
   vars: Record<string, unknown>;
+  /** Lives as long as the controller run, shared by all hosts (e.g. parsed ELF files by sha256). */
+  cache?: Map<string, unknown>;
 }
 
 /** Runs one extra script on the same host (used by two-step facts such as pthread_keys). */
@@ -24,8 +26,6 @@ export interface RefineContext extends FactContext {
   run: ProbeRunner;
   /** Values of the other facts of this host already parsed (by fact name). */
   facts: Record<string, unknown>;
-  /** Lives as long as the controller run, shared by all hosts (e.g. parsed ELF files by sha256). */
-  cache?: Map<string, unknown>;
 }
 
 export interface Fact<T = unknown, R = T> {

@@ -4,7 +4,8 @@ import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ApacheFact } from '../../src/facts/apache.js';
-import { countKeysInUse, decodeLibFetch, estimateKeys, keysReadProbe, libFetchProbe, locateProbe, measureKeys, parseLocate, pthreadKeysFact, type KeysLocation } from '../../src/facts/pthread-keys.js';
+import { countKeysInUse, decodeLibFetch, estimateKeys, keysReadProbe, knownLibs, libFetchProbe, locateProbe, measureKeys, parseLocate, pthreadKeysFact, type KeysLocation } from '../../src/facts/pthread-keys.js';
+import type { ProbeRunner } from '../../src/facts/types.js';
 import { isUnknown } from '../../src/facts/types.js';
 import { fixture, localRunner, out, runSh } from './helpers.js';
 
@@ -72,13 +73,96 @@ for (const n of [0, 37, 1000]) {
       if (isUnknown(m)) return t.fail(m.reason);
       t.is(m.kind, 'measured');
       t.is(m.keysInUse, selfCount);
-      t.is(cache.size, 1, 'the ELF is parsed once per distinct file');
+      t.is([...cache.keys()].filter((k) => k.startsWith('elf:')).length, 1, 'the ELF is parsed once per distinct file');
       // second measurement: served from the cache (a runner that refuses to fetch proves it)
       const m2 = await measureKeys(loc, async (script) => (script.includes('base64') ? { kind: 'unreachable', reason: 'no fetch expected' } : localRunner(script)), cache);
       t.like(m2, { kind: 'measured', keysInUse: selfCount });
     });
   });
 }
+
+/** A runner that records each script and refuses the ones `refuse` matches (as if unreachable). */
+function recording(refuse: RegExp = /$^/): { run: ProbeRunner; scripts: string[] } {
+  const scripts: string[] = [];
+  return {
+    scripts,
+    run: async (script) => {
+      scripts.push(script);
+      return refuse.test(script) ? { kind: 'unreachable', reason: 'refused by the test' } : localRunner(script);
+    },
+  };
+}
+
+test.serial('a library the run knows: the locate step reads its table too, and no second exec is made (real dash, od -w)', async (t) => {
+  await withHelper(123, async (pid, selfCount) => {
+    const cache = new Map<string, unknown>();
+    const first = await measureKeys(parseLocate(runSh(locateProbe(pid))) as KeysLocation, localRunner, cache);
+    t.like(first, { kind: 'measured', keysInUse: selfCount });
+    const known = knownLibs(cache);
+    t.is(known.length, 1);
+    t.is(pthreadKeysFact.probe({ vars: {}, cache }), locateProbe(undefined, known), "the batch's probe carries the known library");
+    const loc = parseLocate(runSh(locateProbe(pid, known))) as KeysLocation;
+    const libc = loc.libs.find((l) => l.sha256 === known[0].sha256)!;
+    t.is(libc.read?.address, libc.start + known[0].delta);
+    const r = recording(/./);
+    const m = await measureKeys(loc, r.run, cache);
+    t.deepEqual(r.scripts, [], 'nothing else ran on the host');
+    t.like(m, { kind: 'measured', keysInUse: selfCount, address: '0x' + libc.read!.address.toString(16) });
+  });
+});
+
+test.serial('an in-batch read at another address than the controller computes is not used: the table is read again', async (t) => {
+  await withHelper(40, async (pid, selfCount) => {
+    const cache = new Map<string, unknown>();
+    await measureKeys(parseLocate(runSh(locateProbe(pid))) as KeysLocation, localRunner, cache);
+    const [k] = knownLibs(cache);
+    // the probe is told a wrong offset (one slot further): its read must not be believed
+    const loc = parseLocate(runSh(locateProbe(pid, [{ ...k, delta: k.delta + 16, bs: 16 }]))) as KeysLocation;
+    t.truthy(loc.libs.find((l) => l.read)?.read);
+    const r = recording(/base64/);
+    const m = await measureKeys(loc, r.run, cache);
+    t.is(r.scripts.length, 1);
+    t.regex(r.scripts[0], /^dd /);
+    t.like(m, { kind: 'measured', keysInUse: selfCount });
+  });
+});
+
+test.serial('hosts in flight on the same libc fetch it once: the others wait for that fetch', async (t) => {
+  await withHelper(5, async (pid, selfCount) => {
+    const loc = parseLocate(runSh(locateProbe(pid))) as KeysLocation;
+    const cache = new Map<string, unknown>();
+    let fetches = 0;
+    const run: ProbeRunner = async (script) => {
+      if (script.includes('base64')) fetches++;
+      await new Promise((res) => setTimeout(res, 20));
+      return localRunner(script);
+    };
+    const all = await Promise.all(Array.from({ length: 8 }, () => measureKeys(loc, run, cache)));
+    t.is(fetches, 1);
+    for (const m of all) t.like(m, { kind: 'measured', keysInUse: selfCount });
+  });
+});
+
+test.serial('a failed fetch is not shared: a waiting host fetches for itself', async (t) => {
+  await withHelper(5, async (pid, selfCount) => {
+    const loc = parseLocate(runSh(locateProbe(pid))) as KeysLocation;
+    const cache = new Map<string, unknown>();
+    let fetches = 0;
+    const failing: ProbeRunner = async (script) => {
+      if (script.includes('base64')) fetches++;
+      await new Promise((res) => setTimeout(res, 20));
+      return { kind: 'unreachable', reason: 'connection dropped' };
+    };
+    const counting: ProbeRunner = async (script) => {
+      if (script.includes('base64')) fetches++;
+      return localRunner(script);
+    };
+    const [a, b] = await Promise.all([measureKeys(loc, failing, cache), measureKeys(loc, counting, cache)]);
+    t.regex((a as { reason: string }).reason, /unreachable while fetching .*connection dropped/);
+    t.like(b, { kind: 'measured', keysInUse: selfCount });
+    t.is(fetches, 2);
+  });
+});
 
 test.serial('the same table read three ways (raw bytes, od -tx8, od -tx1) counts the same', async (t) => {
   await withHelper(11, async (pid, selfCount) => {
@@ -130,6 +214,9 @@ test('countKeysInUse on synthetic tables: odd seq = used, even (incl. deleted) =
 });
 
 test('probes quote and validate what they interpolate', (t) => {
+  t.throws(() => locateProbe(1, [{ sha256: 'abc; reboot', delta: 1, bs: 16 }]), { message: /bad known library/ });
+  t.throws(() => locateProbe(1, [{ sha256: 'a'.repeat(64), delta: 0.5, bs: 16 }]), { message: /bad known library/ });
+  t.throws(() => locateProbe(1, [{ sha256: 'a'.repeat(64), delta: 1, bs: 3 }]), { message: /bad known library/ });
   const m = /^dd '?if=\/proc\/1234\/mem'? '?bs=128'? '?skip=(\d+)'? '?count=128'? 2>\/dev\/null \| od -An -v -tx8$/.exec(keysReadProbe(1234, 0x7f9af57cca80));
   t.truthy(m, 'no iflag needed: the block size divides the address');
   t.is(Number(m![1]) * 128, 0x7f9af57cca80);
