@@ -77,6 +77,11 @@ Object.setPrototypeOf(FsError.prototype, Error.prototype);
  */
 export type Mount = (rel: string[], full: boolean) => Node | undefined;
 
+interface MountTrie {
+  mount?: Mount;
+  kids: Map<string, MountTrie>;
+}
+
 export interface Cred {
   uid: number;
   gids: number[];
@@ -152,6 +157,8 @@ export interface FsOptions {
 export class Fs {
   private owned = new WeakSet<Node>();
   private readonly mountAt: Map<string, Mount>;
+  /** The mount points by component, walked beside a lookup. */
+  private readonly mountTrie: MountTrie = { kids: new Map() };
   /** Bumped on every change: caches over the tree (command lookup) key on it. */
   gen = 0;
   private memoGen = -1;
@@ -159,7 +166,7 @@ export class Fs {
 
   /** A value computed from the tree, kept until the tree changes (PATH lookups). */
   memo<T>(key: string, compute: () => T): T {
-    if (this.memoGen !== this.gen) { this.memoMap.clear(); this.memoGen = this.gen; }
+    this.freshMemo();
     if (this.memoMap.has(key)) return this.memoMap.get(key) as T;
     const v = compute();
     if (this.memoMap.size > 5000) this.memoMap.clear();
@@ -173,10 +180,42 @@ export class Fs {
    */
   dropMemo(): void {
     this.memoMap = new Map();
+    this.cmdTables = new WeakMap();
+  }
+
+  private freshMemo(): void {
+    if (this.memoGen === this.gen) return;
+    this.memoMap.clear();
+    this.cmdTables = new WeakMap();
+    this.memoGen = this.gen;
+  }
+
+  private cmdTables = new WeakMap<Cred, Map<string, Map<string, unknown>>>();
+
+  /**
+   * A table for command lookups under one credential and PATH, kept like memo(): nested maps
+   * keyed by the very strings the shell holds (their hashes are cached), no key built per command.
+   */
+  commandTable(cred: Cred, path: string): Map<string, unknown> {
+    this.freshMemo();
+    let byPath = this.cmdTables.get(cred);
+    if (!byPath) this.cmdTables.set(cred, (byPath = new Map()));
+    let t = byPath.get(path);
+    if (!t) byPath.set(path, (t = new Map()));
+    return t;
   }
 
   constructor(public root: DirNode, private readonly opts: FsOptions) {
     this.mountAt = new Map(Object.entries(opts.mounts ?? {}).map(([k, v]) => [normalize(k, '/'), v]));
+    for (const [p, fn] of this.mountAt) {
+      let t = this.mountTrie;
+      for (const c of splitPath(p)) {
+        let k = t.kids.get(c);
+        if (!k) t.kids.set(c, (k = { kids: new Map() }));
+        t = k;
+      }
+      t.mount = fn;
+    }
   }
 
   /** Walk to `path`. `follow`: resolve a symlink in the last component too. */
@@ -190,42 +229,45 @@ export class Fs {
   lookup(path: string, cred: Cred, follow = true, cwd = '/'): Resolved | FsError {
     let parts = components(path, cwd);
     let hops = 0;
-    const mounts = this.mountAt.size > 0;
+    // Paths are joined only where one is returned or needed (a symlink's relative target):
+    // a string and a hash per component was most of a lookup's cost.
+    const at = (n: number) => (n === 0 ? '/' : '/' + parts.slice(0, n).join('/'));
     restart: for (;;) {
       let cur: Node = this.root;
-      let curPath = '/';
       let mount: Mount | undefined;
       let relStart = 0;
+      let trie: MountTrie | undefined = this.mountTrie;
       if (parts.length === 0) return { node: this.root, path: '/', parent: this.root, parentPath: '/', name: '' };
       for (let i = 0; i < parts.length; i++) {
         const name = parts[i];
-        const path2 = curPath === '/' ? '/' + name : curPath + '/' + name;
-        if (cur.k !== 'd') return new FsError('ENOTDIR', curPath);
-        if (!canAccess(cur, cred, 1)) return new FsError('EACCES', path2);
+        if (cur.k !== 'd') return new FsError('ENOTDIR', at(i));
+        if (!canAccess(cur, cred, 1)) return new FsError('EACCES', at(i + 1));
         const parent: DirNode = cur;
         let next: Node | undefined;
         if (mount) next = mount(parts.slice(relStart, i + 1), false);
-        else if (mounts && this.mountAt.has(path2)) {
-          mount = this.mountAt.get(path2)!;
-          relStart = i + 1;
-          next = mount([], false);
-        } else next = parent.kids.get(name);
+        else {
+          trie = trie?.kids.get(name);
+          if (trie?.mount) {
+            mount = trie.mount;
+            relStart = i + 1;
+            next = mount([], false);
+          } else next = parent.kids.get(name);
+        }
         const last = i === parts.length - 1;
         if (!next) {
-          if (last) return { node: undefined, path: path2, parent, parentPath: curPath, name, mount: mount ? { fn: mount, rel: parts.slice(relStart) } : undefined };
-          return new FsError('ENOENT', path2);
+          if (last) return { node: undefined, path: at(i + 1), parent, parentPath: at(i), name, mount: mount ? { fn: mount, rel: parts.slice(relStart) } : undefined };
+          return new FsError('ENOENT', at(i + 1));
         }
         // /proc/PID/exe of another user's process: even the link's target is not for others to see
-        if (next.k === 'l' && next.rootOnly && cred.uid !== 0) return new FsError('EACCES', path2);
+        if (next.k === 'l' && next.rootOnly && cred.uid !== 0) return new FsError('EACCES', at(i + 1));
         if (next.k === 'l' && (!last || follow)) {
           if (++hops > 40) return new FsError('ELOOP', path);
           const t = next.target;
-          parts = components(t, t[0] === '/' ? '/' : curPath).concat(parts.slice(i + 1));
+          parts = components(t, t[0] === '/' ? '/' : at(i)).concat(parts.slice(i + 1));
           continue restart;
         }
-        if (last) return { node: next, path: path2, parent, parentPath: curPath, name, mount: mount ? { fn: mount, rel: parts.slice(relStart) } : undefined };
+        if (last) return { node: next, path: at(i + 1), parent, parentPath: at(i), name, mount: mount ? { fn: mount, rel: parts.slice(relStart) } : undefined };
         cur = next;
-        curPath = path2;
       }
     }
   }

@@ -1,7 +1,7 @@
 // The shell: executes a parsed program like dash does (expansion order, field splitting,
 // pathname expansion, redirections, special builtins, functions, subshells, exit statuses and
 // error messages "sh: LINE: …").
-import { canAccess, FsError, normalize, type Cred } from '../fs.js';
+import { canAccess, FsError, normalize, type Cred, type Node } from '../fs.js';
 import type { AndOr, Command, List, Part, Pipeline, Redir, Word } from './ast.js';
 import { BUILTINS, SPECIAL_BUILTINS } from './builtins.js';
 import { arith } from './arith.js';
@@ -138,6 +138,9 @@ const NO_ASSIGNS: readonly (readonly [string, string])[] = [];
 
 const SHARED_VARS = 1, SHARED_EXPORTED = 2, SHARED_READONLY = 4, SHARED_FUNCS = 8;
 const SHARED_ALL = 15;
+
+/** A PATH entry not starting with '/' (empty ones included: they mean the cwd). */
+const RELATIVE_PATH_ENTRY = /(?:^|:)(?!\/)/;
 
 export class Shell {
   m: Machine;
@@ -513,25 +516,44 @@ export class Shell {
     const fs = this.m.fs;
     const cred = this.cred;
     const cwd = this.cwd;
-    const find = (): { kind: 'found'; path: string } | { kind: 'missing' } | { kind: 'denied' } => {
-      const check = (p: string): 'ok' | 'no' | 'denied' => {
-        const n = fs.peek(p, cred, true, cwd);
-        if (!n || n.k !== 'f') return 'no';
-        return canAccess(n, cred, 1) ? 'ok' : 'denied';
-      };
-      if (name.includes('/')) {
-        const c = check(name);
-        return c === 'ok' ? { kind: 'found', path: normalize(name, cwd) } : c === 'denied' ? { kind: 'denied' } : { kind: 'missing' };
-      }
-      for (const d of path.split(':')) {
-        const p = `${d || '.'}/${name}`;
-        if (check(p) === 'ok') return { kind: 'found', path: normalize(p, cwd) };
-      }
-      return { kind: 'missing' };
+    const check = (p: string): 'ok' | 'no' | 'denied' => {
+      const n = fs.peek(p, cred, true, cwd);
+      if (!n || n.k !== 'f') return 'no';
+      return canAccess(n, cred, 1) ? 'ok' : 'denied';
     };
     // PATH lookups repeat for every command of every probe: kept until the filesystem changes
-    const relative = name.includes('/') ? !name.startsWith('/') : path.split(':').some((d) => !d.startsWith('/'));
-    return fs.memo(`cmd\0${cred.uid}\0${cred.gids.join(',')}\0${relative ? cwd : ''}\0${path}\0${name}`, find);
+    if (name.includes('/')) {
+      return fs.memo(`cmd\0${cred.uid}\0${cred.gids.join(',')}\0${name.startsWith('/') ? '' : cwd}\0${name}`, () => {
+        const c = check(name);
+        return c === 'ok' ? { kind: 'found', path: normalize(name, cwd) } : c === 'denied' ? { kind: 'denied' } : { kind: 'missing' };
+      });
+    }
+    // The PATH's directories, resolved once: a name is then a Map lookup in each (a full path
+    // walk per directory and name was ~5% of the lab's CPU). Symlinked entries and synthetic
+    // mounts take the full walk. A PATH with relative entries depends on the cwd: not kept.
+    const table = RELATIVE_PATH_ENTRY.test(path) ? new Map<string, unknown>() : fs.commandTable(cred, path);
+    const hit = table.get(name) as ReturnType<Shell['findCommand']> | undefined;
+    if (hit) return hit;
+    let dirs = table.get('\0dirs') as { prefix: string; kids: Map<string, Node> | null | undefined }[] | undefined;
+    if (!dirs) {
+      dirs = path.split(':').map((d) => {
+        const p = d || '.';
+        const node = fs.isMounted(normalize(p, cwd)) ? null : fs.peek(p, cred, true, cwd);
+        return { prefix: `${p}/`, kids: node === null ? null : node?.k === 'd' && canAccess(node, cred, 1) ? node.kids : undefined };
+      });
+      table.set('\0dirs', dirs);
+    }
+    let found: ReturnType<Shell['findCommand']> = { kind: 'missing' };
+    for (const d of dirs) {
+      if (d.kids === undefined) continue;
+      const p = d.prefix + name;
+      const e = d.kids === null ? undefined : d.kids.get(name);
+      if (d.kids !== null && e === undefined) continue;
+      if (e !== undefined && e.k === 'd') continue;
+      if (e !== undefined && e.k === 'f' ? canAccess(e, cred, 1) : check(p) === 'ok') { found = { kind: 'found', path: normalize(p, cwd) }; break; }
+    }
+    table.set(name, found);
+    return found;
   }
 
   setVar(name: string, value: string): boolean {
