@@ -46,6 +46,9 @@ export function labProcessControl(nodePath: string = process.execPath): ProcessC
     },
     nodePath,
     daemonArgs: daemonArgs(),
-    nodeFlags: (hosts) => [`--max-old-space-size=${labHeapMb(hosts)}`],
+    // Young generation of 32 MB semi-spaces (V8's default is 16): the probes' garbage is
+    // collected half as often, and each connection's buffers are copied out of it less (3000-host
+    // check: scavenges 770 taking 4.4-5.0 s -> 393 taking 3.1-3.3 s; RSS 307 -> 328-342 MB).
+    nodeFlags: (hosts) => [`--max-old-space-size=${labHeapMb(hosts)}`, '--max-semi-space-size=32'],
   };
 }
