@@ -48,7 +48,7 @@ export function labProcessControl(nodePath: string = process.execPath): ProcessC
     daemonArgs: daemonArgs(),
     // Young generation of 32 MB semi-spaces (V8's default is 16): the probes' garbage is
     // collected half as often, and each connection's buffers are copied out of it less (3000-host
-    // check: scavenges 770 taking 4.4-5.0 s -> 393 taking 3.1-3.3 s; RSS 307 -> 328-342 MB).
+    // check: scavenges ~770 taking 4.4-5.0 s -> 393-413 taking 3.1-3.4 s; RSS 307 -> 328-342 MB).
     nodeFlags: (hosts) => [`--max-old-space-size=${labHeapMb(hosts)}`, '--max-semi-space-size=32'],
   };
 }

@@ -105,7 +105,7 @@ export async function startLab(o: StartLabOptions): Promise<RunningLab> {
   if (o.warmUp) {
     warmUp(clock);
     // Every host's machine and today's logs are built before the lab is ready (~0.5 ms and
-    // ~35 KB each): a real fleet exists before anyone connects, and first contacts then cost
+    // ~25 KB each): a real fleet exists before anyone connects, and first contacts then cost
     // what later ones do.
     for (const h of hosts) {
       h.machine();
