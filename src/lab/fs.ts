@@ -130,6 +130,14 @@ function components(path: string, cwd: string): string[] {
   return out;
 }
 
+/**
+ * The path of the first n components. A lookup joins one only where it returns or needs one (a
+ * symlink's relative target): a string and a hash per component was most of a lookup's cost.
+ */
+function prefix(parts: readonly string[], n: number): string {
+  return n === 0 ? '/' : '/' + parts.slice(0, n).join('/');
+}
+
 export function normalize(path: string, cwd: string): string {
   return '/' + components(path, cwd).join('/');
 }
@@ -229,9 +237,6 @@ export class Fs {
   lookup(path: string, cred: Cred, follow = true, cwd = '/'): Resolved | FsError {
     let parts = components(path, cwd);
     let hops = 0;
-    // Paths are joined only where one is returned or needed (a symlink's relative target):
-    // a string and a hash per component was most of a lookup's cost.
-    const at = (n: number) => (n === 0 ? '/' : '/' + parts.slice(0, n).join('/'));
     restart: for (;;) {
       let cur: Node = this.root;
       let mount: Mount | undefined;
@@ -240,8 +245,8 @@ export class Fs {
       if (parts.length === 0) return { node: this.root, path: '/', parent: this.root, parentPath: '/', name: '' };
       for (let i = 0; i < parts.length; i++) {
         const name = parts[i];
-        if (cur.k !== 'd') return new FsError('ENOTDIR', at(i));
-        if (!canAccess(cur, cred, 1)) return new FsError('EACCES', at(i + 1));
+        if (cur.k !== 'd') return new FsError('ENOTDIR', prefix(parts, i));
+        if (!canAccess(cur, cred, 1)) return new FsError('EACCES', prefix(parts, i + 1));
         const parent: DirNode = cur;
         let next: Node | undefined;
         if (mount) next = mount(parts.slice(relStart, i + 1), false);
@@ -255,18 +260,18 @@ export class Fs {
         }
         const last = i === parts.length - 1;
         if (!next) {
-          if (last) return { node: undefined, path: at(i + 1), parent, parentPath: at(i), name, mount: mount ? { fn: mount, rel: parts.slice(relStart) } : undefined };
-          return new FsError('ENOENT', at(i + 1));
+          if (last) return { node: undefined, path: prefix(parts, i + 1), parent, parentPath: prefix(parts, i), name, mount: mount ? { fn: mount, rel: parts.slice(relStart) } : undefined };
+          return new FsError('ENOENT', prefix(parts, i + 1));
         }
         // /proc/PID/exe of another user's process: even the link's target is not for others to see
-        if (next.k === 'l' && next.rootOnly && cred.uid !== 0) return new FsError('EACCES', at(i + 1));
+        if (next.k === 'l' && next.rootOnly && cred.uid !== 0) return new FsError('EACCES', prefix(parts, i + 1));
         if (next.k === 'l' && (!last || follow)) {
           if (++hops > 40) return new FsError('ELOOP', path);
           const t = next.target;
-          parts = components(t, t[0] === '/' ? '/' : at(i)).concat(parts.slice(i + 1));
+          parts = components(t, t[0] === '/' ? '/' : prefix(parts, i)).concat(parts.slice(i + 1));
           continue restart;
         }
-        if (last) return { node: next, path: at(i + 1), parent, parentPath: at(i), name, mount: mount ? { fn: mount, rel: parts.slice(relStart) } : undefined };
+        if (last) return { node: next, path: prefix(parts, i + 1), parent, parentPath: prefix(parts, i), name, mount: mount ? { fn: mount, rel: parts.slice(relStart) } : undefined };
         cur = next;
       }
     }

@@ -5,6 +5,7 @@
 // it is the lab's own, written from POSIX sh, not taken from the product.
 import { generateFleet } from './fleet.js';
 import { Host, type LabClock } from './host.js';
+import { singleQuote } from './shell/builtins.js';
 
 export const WORKOUT = `PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin; export PATH
 out() { printf '%s' "$1"; shift; for a in "$@"; do printf '|%s' "$a"; done; printf '\\n'; }
@@ -111,14 +112,12 @@ exists php && php -r 'echo PHP_VERSION, " ", extension_loaded("imagick") ? "yes"
 exit 0
 `;
 
-const q = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
-
 /** The sections, each captured as such tools do (stderr through sed, stdout and status after). */
 export const INVENTORY_WORKOUT = ['a', 'b'].map((name) => `exec 4>&1
 nl='
 '
 printf '== %s\\n' ${name}
-o=$( { { sh -c ${q(SECTION)} 4>&-; printf '\\n%s' "$?"; } 2>&1 1>&3 3>&- | sed 's/^/!/' >&4; } 3>&1 )
+o=$( { { sh -c ${singleQuote(SECTION)} 4>&-; printf '\\n%s' "$?"; } 2>&1 1>&3 3>&- | sed 's/^/!/' >&4; } 3>&1 )
 rc=\${o##*"$nl"}; o=\${o%"$nl"*}
 printf '%s\\n' "$o" | sed 's/^/|/'
 printf '== end %s %s\\n' ${name} "$rc"
@@ -135,6 +134,6 @@ export function warmUp(clock: LabClock, rounds = 6, inventoryRounds = 8): void {
     hosts.push(new Host({ ...s, name: `warmup-${s.index}` }, clock));
   }
   for (let r = 0; r < rounds; r++) for (const h of hosts) h.run(WORKOUT, { user: r % 2 ? 'root' : 'lab' });
-  const asRoot = `sudo -n sh -c ${q(INVENTORY_WORKOUT)}`;
+  const asRoot = `sudo -n sh -c ${singleQuote(INVENTORY_WORKOUT)}`;
   for (let r = 0; r < inventoryRounds; r++) for (const h of hosts) h.run(asRoot, { user: 'lab' });
 }

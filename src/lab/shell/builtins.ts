@@ -16,7 +16,8 @@ function err(sh: Shell, name: string, msg: string): void {
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-function quoteForSet(v: string): string {
+/** A word in single quotes, as `set` prints values (and as scripts nest them). */
+export function singleQuote(v: string): string {
   return "'" + v.replace(/'/g, "'\\''") + "'";
 }
 
@@ -74,7 +75,7 @@ export const BUILTINS: Record<string, Builtin> = {
   export(sh, argv) {
     const args = argv.slice(1).filter((a) => a !== '-p');
     if (args.length === 0) {
-      for (const k of [...sh.exported].sort()) { const v = sh.vars.get(k); sh.out(`export ${k}${v === undefined ? '' : '=' + quoteForSet(v)}\n`); }
+      for (const k of [...sh.exported].sort()) { const v = sh.vars.get(k); sh.out(`export ${k}${v === undefined ? '' : '=' + singleQuote(v)}\n`); }
       return 0;
     }
     for (const a of args) {
@@ -113,7 +114,7 @@ export const BUILTINS: Record<string, Builtin> = {
   set(sh, argv) {
     const args = argv.slice(1);
     if (args.length === 0) {
-      for (const k of [...sh.vars.keys()].sort()) sh.out(`${k}=${quoteForSet(sh.vars.get(k) ?? '')}\n`);
+      for (const k of [...sh.vars.keys()].sort()) sh.out(`${k}=${singleQuote(sh.vars.get(k) ?? '')}\n`);
       return 0;
     }
     let i = 0;
