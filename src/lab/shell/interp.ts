@@ -142,6 +142,9 @@ const SHARED_ALL = 15;
 /** A PATH entry not starting with '/' (empty ones included: they mean the cwd). */
 const RELATIVE_PATH_ENTRY = /(?:^|:)(?!\/)/;
 
+/** A searchable PATH directory; kids null: below a synthetic mount, walked name by name. */
+type PathDir = { prefix: string; kids: Map<string, Node> | null };
+
 export class Shell {
   m: Machine;
   cred: Cred;
@@ -534,23 +537,22 @@ export class Shell {
     const table = RELATIVE_PATH_ENTRY.test(path) ? new Map<string, unknown>() : fs.commandTable(cred, path);
     const hit = table.get(name) as ReturnType<Shell['findCommand']> | undefined;
     if (hit) return hit;
-    let dirs = table.get('\0dirs') as { prefix: string; kids: Map<string, Node> | null | undefined }[] | undefined;
+    let dirs = table.get('\0dirs') as PathDir[] | undefined;
     if (!dirs) {
-      dirs = path.split(':').map((d) => {
+      dirs = path.split(':').flatMap((d): PathDir[] => {
         const p = d || '.';
-        const node = fs.isMounted(normalize(p, cwd)) ? null : fs.peek(p, cred, true, cwd);
-        return { prefix: `${p}/`, kids: node === null ? null : node?.k === 'd' && canAccess(node, cred, 1) ? node.kids : undefined };
+        if (fs.isMounted(normalize(p, cwd))) return [{ prefix: `${p}/`, kids: null }];
+        const node = fs.peek(p, cred, true, cwd);
+        return node?.k === 'd' && canAccess(node, cred, 1) ? [{ prefix: `${p}/`, kids: node.kids }] : [];
       });
       table.set('\0dirs', dirs);
     }
     let found: ReturnType<Shell['findCommand']> = { kind: 'missing' };
-    for (const d of dirs) {
-      if (d.kids === undefined) continue;
-      const p = d.prefix + name;
-      const e = d.kids === null ? undefined : d.kids.get(name);
-      if (d.kids !== null && e === undefined) continue;
-      if (e !== undefined && e.k === 'd') continue;
-      if (e !== undefined && e.k === 'f' ? canAccess(e, cred, 1) : check(p) === 'ok') { found = { kind: 'found', path: normalize(p, cwd) }; break; }
+    for (const { prefix, kids } of dirs) {
+      const e = kids?.get(name);
+      // a symlink (or a mount) is decided by the full walk, a plain file by its mode
+      const ok = kids === null || e?.k === 'l' ? check(prefix + name) === 'ok' : e?.k === 'f' && canAccess(e, cred, 1);
+      if (ok) { found = { kind: 'found', path: normalize(prefix + name, cwd) }; break; }
     }
     table.set(name, found);
     return found;
