@@ -4,20 +4,21 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ssh2, { type ParsedKey } from 'ssh2';
-import { withFastSigner } from '../../src/transport/ssh/ssh2-speedups.js';
+import { fastEd25519Verify, ORIGINAL_ALLOC, pooledPadding, RandomPool, withFastSigner } from '../../src/transport/ssh/ssh2-speedups.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rmd-sign-'));
 test.after.always(() => rmSync(dir, { recursive: true, force: true }));
 
-function keyPair(type: string, bits?: string): { priv: () => ParsedKey; pub: ParsedKey } {
-  const f = join(dir, type + (bits ?? ''));
+let made = 0;
+function keyPair(type: string, bits?: string): { priv: () => ParsedKey; pub: ParsedKey; file: string } {
+  const f = join(dir, `${type}${bits ?? ''}-${made++}`);
   execFileSync('ssh-keygen', ['-q', '-t', type, ...(bits ? ['-b', bits] : []), '-N', '', '-f', f]);
   const parse = (p: string) => {
     const k = ssh2.utils.parseKey(readFileSync(p));
     if (k instanceof Error) throw k;
     return Array.isArray(k) ? k[0]! : k;
   };
-  return { priv: () => parse(f), pub: parse(`${f}.pub`) };
+  return { priv: () => parse(f), pub: parse(`${f}.pub`), file: f };
 }
 
 const data = Buffer.from('exchange hash or auth blob');
@@ -40,3 +41,93 @@ for (const [type, bits, algos] of [
     }
   });
 }
+
+test.serial('the Ed25519 verifier gives ssh2 its own verdicts, and other key types keep ssh2\'s path', (t) => {
+  const ed = keyPair('ed25519');
+  const rsa = keyPair('rsa', '2048');
+  const cases = (pub: ParsedKey, priv: ParsedKey) => {
+    const sig = priv.sign(data) as Buffer;
+    const bad = Buffer.from(sig);
+    bad[5] ^= 1;
+    return [
+      [data, sig],
+      [data, bad],
+      [Buffer.from('another exchange hash'), sig],
+      [data, sig.subarray(0, 10)],
+    ] as const;
+  };
+  const verdicts = (pub: ParsedKey, priv: ParsedKey) =>
+    cases(pub, priv).map(([d, s]) => {
+      const v = pub.verify(d, s) as unknown;
+      return v instanceof Error ? 'error' : v;
+    });
+  const before = { ed: verdicts(ed.pub, ed.priv()), rsa: verdicts(rsa.pub, rsa.priv()) };
+  t.deepEqual(before.ed.slice(0, 3), [true, false, false]);
+  const original = Object.getPrototypeOf(ed.pub).verify;
+  fastEd25519Verify(ssh2.utils.parseKey as never);
+  fastEd25519Verify(ssh2.utils.parseKey as never); // idempotent: wraps once
+  t.not(Object.getPrototypeOf(ed.pub).verify, original, 'the shared prototype is patched');
+  // A short signature is an error from OpenSSL either way, or false: the same answer as ssh2's.
+  t.deepEqual({ ed: verdicts(ed.pub, ed.priv()), rsa: verdicts(rsa.pub, rsa.priv()) }, before);
+});
+
+test('pooled padding: packets keep ssh2\'s layout, and a connection carries 200 KB each way through them', async (t) => {
+  const server = new ssh2.Server({ hostKeys: [readFileSync(keyPair('ed25519').file)] }, (conn) => {
+    conn.on('authentication', (ctx) => ctx.accept());
+    conn.on('ready', () =>
+      conn.on('session', (accept) =>
+        accept().on('exec', (acc) => {
+          const ch = acc();
+          const got: Buffer[] = [];
+          ch.on('data', (d: Buffer) => got.push(d));
+          ch.on('end', () => {
+            ch.write(Buffer.concat(got));
+            ch.exit(0);
+            ch.end();
+          });
+        }),
+      ),
+    );
+  });
+  await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
+  t.teardown(() => server.close());
+  const client = new ssh2.Client();
+  await new Promise<void>((res, rej) => {
+    client.once('ready', res).once('error', rej);
+    client.connect({ host: '127.0.0.1', port: (server.address() as { port: number }).port, username: 'u', password: 'p' });
+  });
+  t.teardown(() => client.end());
+  pooledPadding(client);
+  const cipher = (client as unknown as { _protocol: { _cipher: Record<PropertyKey, (n: number) => Buffer> } })._protocol._cipher;
+  const original = cipher[ORIGINAL_ALLOC];
+  t.is(typeof original, 'function', `the negotiated cipher (${cipher.constructor.name}) is one the pool serves`);
+  for (let n = 0; n < 300; n++) {
+    const mine = cipher.allocPacket!(n);
+    const theirs = original!.call(cipher, n);
+    t.is(mine.length, theirs.length, `payload ${n}: packet length`);
+    t.deepEqual(mine.subarray(0, 5), theirs.subarray(0, 5), `payload ${n}: length and padding-length bytes`);
+  }
+  const payload = Buffer.alloc(200_000, 'remediate ');
+  const echoed = await new Promise<Buffer>((res, rej) =>
+    client.exec('echo', (err, ch) => {
+      if (err) return rej(err);
+      const got: Buffer[] = [];
+      ch.on('data', (d: Buffer) => got.push(d));
+      ch.on('close', () => res(Buffer.concat(got)));
+      ch.end(payload);
+    }),
+  );
+  t.true(echoed.equals(payload));
+});
+
+test('the random pool hands out each byte once and refills from the CSPRNG', (t) => {
+  const pool = new RandomPool(64);
+  const out = Buffer.alloc(64 * 3);
+  for (let off = 0; off < out.length; off += 16) pool.fill(out, off, 16);
+  const chunks = new Set<string>();
+  for (let off = 0; off < out.length; off += 16) chunks.add(out.subarray(off, off + 16).toString('hex'));
+  t.is(chunks.size, 12, 'no 16-byte run repeats across three refills');
+  const big = Buffer.alloc(100);
+  pool.fill(big, 0, 100); // larger than the pool: filled directly
+  t.false(big.equals(Buffer.alloc(100)));
+});

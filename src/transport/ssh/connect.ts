@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import ssh2, { type Client, type ConnectConfig } from 'ssh2';
 import { authHandlerFor, planAuth, type KeyCache } from './auth.js';
 import { checkHostKey, fingerprint, hostToken, keyTypeOf, knownKeyTypes, type KnownHostsFile } from './known-hosts.js';
-import { coalesceWrites, ignoreHostKeyAnnouncements } from './ssh2-speedups.js';
+import { coalesceWrites, ignoreHostKeyAnnouncements, pooledPadding } from './ssh2-speedups.js';
 import { endpointLabel, type Endpoint } from './target.js';
 
 export interface ConnectSettings {
@@ -135,7 +135,10 @@ export async function connectOnce(ep: Endpoint, s: ConnectSettings, dial: Dial, 
       settle(failure(`${label}: ${err.message}`, false));
     });
     client.once('close', () => settle(failure(`${label}: connection closed by the server before login (overloaded sshd or MaxStartups?)`, false)));
-    client.once('ready', () => settle({ client, lastError: () => lastError }));
+    client.once('ready', () => {
+      pooledPadding(client);
+      settle({ client, lastError: () => lastError });
+    });
 
     const hostVerifier = (blob: Buffer, verify: (ok: boolean) => void) => {
       const offered = `${keyTypeOf(blob)} ${fingerprint(blob)}`;

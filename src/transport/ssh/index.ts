@@ -2,7 +2,7 @@
 // host, channels capped at MaxSessions, known_hosts verification, ~/.ssh/config, bastion pools,
 // connect retries for transient errors only. Every failure is a value.
 import { userInfo } from 'node:os';
-import type { Client } from 'ssh2';
+import ssh2, { type Client } from 'ssh2';
 import type { CommandSpec, ExecOutcome, HostConn, Transport } from '../types.js';
 import { KeyCache } from './auth.js';
 import { connectOnce, dialTcp, isFailure, withRetries, type ConnectDeps, type ConnectFailure, type ConnectSettings, type Dial } from './connect.js';
@@ -10,6 +10,7 @@ import { HostConnection } from './host-connection.js';
 import { JumpPool } from './jump-pool.js';
 import { KnownHostsFile } from './known-hosts.js';
 import { loadSshConfig, type SshConfigLookup, type SshConfigProblem } from './ssh-config.js';
+import { fastEd25519Verify } from './ssh2-speedups.js';
 import { endpointLabel, resolveTarget, type Endpoint, type Target } from './target.js';
 
 export interface SshTransportOptions {
@@ -55,6 +56,7 @@ function defaultLocalUser(): string {
 }
 
 export function createSshTransport(opts: SshTransportOptions): SshTransport {
+  fastEd25519Verify(ssh2.utils.parseKey);
   const configProblems: SshConfigProblem[] = [];
   let config: SshConfigLookup;
   try {
