@@ -9,6 +9,7 @@ import { stringify } from 'yaml';
 import { generateFleet, type Profile } from './fleet.js';
 import { Host, LAB_USER, type HostFaults } from './host.js';
 import { seededEd25519, type SeededKey } from './keys.js';
+import { pooledPadding } from './ssh-padding.js';
 import { warmUp } from './warmup.js';
 
 const { Server, utils } = ssh2;
@@ -146,6 +147,7 @@ export async function startLab(o: StartLabOptions): Promise<RunningLab> {
       });
       conn.on('error', () => undefined);
       conn.on('ready', () => {
+        pooledPadding(conn);
         conn.on('session', (accept) => {
           const session = accept();
           let pty = false;

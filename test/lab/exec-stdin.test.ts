@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import { startLab, type RunningLab as Lab } from '../../src/lab/lab.js';
 import { atomicWriteScript } from '../../src/modules/copy.js';
+import { ORIGINAL_ALLOC } from '../../src/lab/ssh-padding.js';
 
 interface Run { code: number; out: string; err: string }
 
@@ -80,4 +81,25 @@ test.serial('a channel closed before EOF (a client giving up on a command): the 
   const r = await exec(lab, key, 'cat /tmp/partial', { delayMs: 0 });
   t.is(r.code, 0, r.err);
   t.is(r.out, 'abc');
+});
+
+test.serial('300 KB each way through the lab: its packets pad from a pooled CSPRNG buffer, with ssh2\'s own packet layout', async (t) => {
+  const payload = 'x'.repeat(300_000) + '\n';
+  const r = await exec(lab, key, 'cat', { stdin: payload, delayMs: 0 });
+  t.is(r.code, 0, r.err);
+  t.is(r.out, payload);
+  // The client in this process negotiates the same cipher class the lab patched.
+  const h = lab.hosts[0].spec;
+  const c = new ssh2.Client();
+  await new Promise<void>((res, rej) => c.once('ready', res).once('error', rej).connect({ host: h.address, port: h.port, username: 'lab', privateKey: key }));
+  t.teardown(() => c.end());
+  const cipher = (c as unknown as { _protocol: { _cipher: Record<PropertyKey, (n: number) => Buffer> } })._protocol._cipher;
+  const original = cipher[ORIGINAL_ALLOC];
+  t.is(typeof original, 'function', `the lab patched ${cipher.constructor.name}`);
+  for (let n = 0; n < 300; n++) {
+    const mine = cipher.allocPacket!(n);
+    const theirs = original!.call(cipher, n);
+    t.is(mine.length, theirs.length);
+    t.deepEqual(mine.subarray(0, 5), theirs.subarray(0, 5), `payload ${n}: length and padding-length bytes`);
+  }
 });
