@@ -507,14 +507,20 @@ export class Host {
     return s;
   }
 
+  private mapFilesCache: { list: ReturnType<Host['computeMappings']>; entries: Record<string, Node> } | null = null;
+
+  /** /proc/PID/map_files: built once per set of mappings (a probe lists it on every contact). */
   private mapFiles(): Record<string, Node> {
+    const list = this.mappings();
+    if (this.mapFilesCache?.list === list) return this.mapFilesCache.entries;
     const hex = (n: number) => n.toString(16).padStart(12, '0');
     const out: Record<string, Node> = {};
-    for (const m of this.mappings()) {
+    for (const m of list) {
       if (m.data === null) continue;
       // reading a map_files entry gives the mapped file itself, even when it was replaced on disk
       out[`${hex(m.start)}-${hex(m.end)}`] = { ...file(m.data, { mode: 0o400 }), rootOnly: true };
     }
+    this.mapFilesCache = { list, entries: out };
     return out;
   }
 

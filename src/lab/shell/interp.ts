@@ -691,7 +691,7 @@ export class Shell {
     const st = sub.runTop(body);
     this.lastSubst = st;
     this.status = st;
-    return bufText(buf).replace(/\n+$/, '');
+    return trimNewlines(bufText(buf));
   }
 
   getParam(name: string): string | undefined {
@@ -892,4 +892,11 @@ export class Shell {
     const chunks = segs.filter((x): x is Exclude<Seg, { brk: true }> => !('brk' in x)).map((x) => ({ s: x.s, q: x.q }));
     return cached(`^(?:${globToRegex(chunks)})$`, 's').test(s);
   }
+}
+
+/** $( )'s output minus its trailing newlines (a backward scan: /\n+$/ tried every newline). */
+function trimNewlines(s: string): string {
+  let e = s.length;
+  while (e > 0 && s.charCodeAt(e - 1) === 10) e--;
+  return e === s.length ? s : s.slice(0, e);
 }
