@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ssh2, { type ParsedKey } from 'ssh2';
-import { fastEd25519Verify, ORIGINAL_ALLOC, pooledPadding, RandomPool, withFastSigner } from '../../src/transport/ssh/ssh2-speedups.js';
+import { fastEd25519Verify, ORIGINAL_ALLOC, pooledPadding, RandomPool, signPublickeyAtOnce, withFastSigner } from '../../src/transport/ssh/ssh2-speedups.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rmd-sign-'));
 test.after.always(() => rmSync(dir, { recursive: true, force: true }));
@@ -131,3 +131,45 @@ test('the random pool hands out each byte once and refills from the CSPRNG', (t)
   pool.fill(big, 0, 100); // larger than the pool: filled directly
   t.false(big.equals(Buffer.alloc(100)));
 });
+
+for (const [type, bits] of [['ed25519', undefined], ['rsa', '2048'], ['ecdsa', '256']] as const) {
+  test(`publickey auth with a ${type} key file: ${type === 'ecdsa' ? 'asks first, as ssh2 does' : 'signed in the first request'}; a refused key still falls through to the next`, async (t) => {
+    const wrong = keyPair(type, bits);
+    const right = keyPair(type, bits);
+    const seen: { key: string; signed: boolean; ok: boolean }[] = [];
+    const server = new ssh2.Server({ hostKeys: [readFileSync(keyPair('ed25519').file)] }, (conn) => {
+      conn.on('authentication', (ctx) => {
+        if (ctx.method !== 'publickey') return ctx.reject(['publickey']);
+        const isRight = ctx.key.data.equals(right.pub.getPublicSSH());
+        const ok = isRight && (!ctx.signature || right.pub.verify(ctx.blob!, ctx.signature, ctx.hashAlgo) === true);
+        seen.push({ key: isRight ? 'right' : 'wrong', signed: Boolean(ctx.signature), ok });
+        if (ok) ctx.accept(); else ctx.reject(['publickey']);
+      });
+      conn.on('error', () => undefined);
+    });
+    await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
+    t.teardown(() => server.close());
+    const keys = [withFastSigner(wrong.priv()), withFastSigner(right.priv())];
+    const client = new ssh2.Client();
+    t.teardown(() => client.end());
+    await new Promise<void>((res, rej) => {
+      client.once('ready', res).once('error', rej);
+      client.connect({
+        host: '127.0.0.1',
+        port: (server.address() as { port: number }).port,
+        username: 'u',
+        authHandler: (_methods, _partial, next) => {
+          const key = keys.shift();
+          return next((key ? { type: 'publickey', username: 'u', key } : false) as never);
+        },
+      });
+      signPublickeyAtOnce(client);
+    });
+    if (type === 'ecdsa') {
+      t.deepEqual(seen.map((s) => `${s.key}:${s.signed}`), ['wrong:false', 'right:false', 'right:true']);
+    } else {
+      t.deepEqual(seen.map((s) => `${s.key}:${s.signed}`), ['wrong:true', 'right:true']);
+    }
+    t.true(seen.at(-1)!.ok);
+  });
+}

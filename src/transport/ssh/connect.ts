@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import ssh2, { type Client, type ConnectConfig } from 'ssh2';
 import { authHandlerFor, planAuth, type KeyCache } from './auth.js';
 import { checkHostKey, fingerprint, hostToken, keyTypeOf, knownKeyTypes, type KnownHostsFile } from './known-hosts.js';
-import { coalesceWrites, ignoreHostKeyAnnouncements, pooledPadding } from './ssh2-speedups.js';
+import { coalesceWrites, ignoreHostKeyAnnouncements, pooledPadding, signPublickeyAtOnce } from './ssh2-speedups.js';
 import { endpointLabel, type Endpoint } from './target.js';
 
 export interface ConnectSettings {
@@ -188,6 +188,7 @@ export async function connectOnce(ep: Endpoint, s: ConnectSettings, dial: Dial, 
     try {
       client.connect(config);
       ignoreHostKeyAnnouncements(client);
+      signPublickeyAtOnce(client);
     } catch (err) {
       settle(failure(`${label}: ${(err as Error).message}`, true));
     }

@@ -175,3 +175,35 @@ export function pooledPadding(client: Client, pool: RandomPool = PADDING_POOL): 
     return packet;
   };
 }
+
+type AuthPK = (username: string, key: ParsedKey, keyAlgo?: string, cbSign?: (buf: Buffer, cb: (sig: Buffer) => void) => void) => void;
+const SIGN_HASH: Record<string, string> = { 'rsa-sha2-256': 'sha256', 'rsa-sha2-512': 'sha512', 'ssh-rsa': 'sha1' };
+/** Key types whose signatures ssh2 sends as signed (ECDSA's are re-encoded, and keep the query). */
+const PASS_THROUGH = new Set(['ssh-ed25519', 'ssh-rsa']);
+
+/**
+ * ssh2 offers a key file's public key first and signs only once the server answers PK_OK: a
+ * round trip per connection (over a WAN, a quarter of a connection's set-up time). RFC 4252 §7
+ * lets the client send the signed request at once, and OpenSSH accepts it; a key the server
+ * refuses costs one signature instead of one round trip. Agent keys (no private half here) keep
+ * the query, so an agent is asked to sign only for a key the server takes; so do ECDSA keys.
+ */
+export function signPublickeyAtOnce(client: Client): void {
+  const proto = (client as unknown as { _protocol?: { authPK?: AuthPK } })._protocol;
+  const authPK = proto?.authPK;
+  if (!proto || typeof authPK !== 'function') return;
+  proto.authPK = function (this: unknown, username, key, keyAlgo, cbSign) {
+    const algo = typeof keyAlgo === 'string' ? keyAlgo : undefined;
+    const atOnce = !cbSign && typeof keyAlgo !== 'function' && typeof key?.isPrivateKey === 'function' && key.isPrivateKey() && PASS_THROUGH.has(key.type);
+    if (!atOnce) {
+      return authPK.call(this, username, key, keyAlgo, cbSign);
+    }
+    const hash = algo ? SIGN_HASH[algo] : undefined;
+    return authPK.call(this, username, key, keyAlgo, (buf, cb) => {
+      const sig = key.sign(buf, hash);
+      // A key that cannot sign: fail the request with an empty signature (ssh2 hands Ed25519
+      // and RSA signatures over unconverted); the server answers FAILURE and ssh2 moves on.
+      cb(sig instanceof Error ? Buffer.alloc(0) : sig);
+    });
+  };
+}
