@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync, readFileSync, existsSync, statSync } from '
 import os from 'node:os';
 import path from 'node:path';
 import { cli } from '../helpers/cli.js';
+import { openJournal } from '../../src/journal/index.js';
 
 function workspace(): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'remediate-e2e-'));
@@ -190,4 +191,28 @@ test('meta: flush_handlers runs notified handlers before the next task (e.g. res
   t.is(r.code, 0, r.out + r.err);
   const steps = r.out.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.kind === 'host.step').map((e) => `${e.task}:${e.status}`);
   t.deepEqual(steps, ['change:changed', 'restart:changed', 'the handler already ran:ok']);
+});
+
+test('a host locked by an apply in flight is still checked (check changes nothing, so it takes no lock); an apply is refused it', async (t) => {
+  const dir = workspace();
+  writeFileSync(path.join(dir, 'comp.yml'), `
+- hosts: all
+  compliance:
+    - id: want-flag
+      that: "flag | default('off') == 'on'"
+`);
+  const db = path.join(dir, 'journal.db');
+  const j = openJournal(db, { now: () => Date.now() });
+  // another apply of this machine, alive (this very process), holds box1
+  const other = j.startRun({ command: 'apply', user: 'ops', controllerHost: os.hostname(), argv: [], inventoryPaths: [], connection: { hosts: {} } });
+  t.true(j.acquireHostLock(other, 'box1', { pid: process.pid, controllerHost: os.hostname(), isAlive: () => true }).ok);
+  const check = await cli(['check', 'comp.yml', '-i', 'inv.yml', '-e', 'flag=on', '--journal', db], { cwd: dir });
+  t.is(check.code, 0, check.out + check.err);
+  t.notRegex(check.out + check.err, /locked/);
+  t.is(j.hostLocks().find((l) => l.host === 'box1')?.runId, other, 'the apply still holds its lock');
+  const apply = await cli(['apply', 'site.yml', '-i', 'inv.yml', '--yes', '--journal', db], { cwd: dir });
+  t.not(apply.code, 0);
+  t.regex(apply.out + apply.err, new RegExp(`locked by run ${other}`));
+  t.false(existsSync(path.join(dir, 'etc')), 'the locked host was not touched');
+  j.close();
 });

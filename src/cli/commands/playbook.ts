@@ -354,7 +354,10 @@ export async function playbookCommand(command: 'apply' | 'plan' | 'check', playb
             journal!.recordFacts(runId, h, facts, fp);
           }
         : undefined,
-      lockHost: journal
+      // Only apply changes hosts, so only apply takes their locks. A scheduled check that held
+      // them would make an operator's apply fail on every host it happened to be reading (and
+      // cost two journal writes per host).
+      lockHost: journal && command === 'apply'
         ? (h) => {
             const r = journal!.acquireHostLock(runId, h, owner);
             if (r.ok) {
@@ -364,7 +367,7 @@ export async function playbookCommand(command: 'apply' | 'plan' | 'check', playb
             return { ok: false, msg: `locked by run ${r.heldBy.runId} (pid ${r.heldBy.pid} on ${r.heldBy.controllerHost} since ${new Date(r.heldBy.since).toISOString()})` };
           }
         : undefined,
-      unlockHost: journal ? (h) => void journal!.releaseHostLock(runId, h) : undefined,
+      unlockHost: journal && command === 'apply' ? (h) => void journal!.releaseHostLock(runId, h) : undefined,
       rollbackHost: journal
         ? async (h) => {
             const conn = loaded.view.conn(h, loaded.view.hostVars(h));
