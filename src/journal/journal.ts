@@ -187,14 +187,23 @@ export class Journal {
   }
 
   setHostStatus(runId: string, host: string, status: HostStatus, msg?: string): void {
-    this.guard(() => {
-      // A rollback without a message of its own keeps the reason the host was rolled back for.
-      const keep = msg === undefined && (status === 'rolled_back' || status === 'rollback_failed');
-      const res = keep
-        ? prepared(this.db, 'UPDATE run_hosts SET status = ?, updated = ? WHERE run_id = ? AND host = ?').run(status, this.now(), runId, host)
-        : prepared(this.db, 'UPDATE run_hosts SET status = ?, updated = ?, msg = ? WHERE run_id = ? AND host = ?').run(status, this.now(), msg === undefined ? null : this.redact(msg), runId, host);
-      if (res.changes === 0) throw this.unknownHost('setHostStatus', runId, host);
-    });
+    this.guard(() => this.writeHostStatus('setHostStatus', runId, host, status, msg));
+  }
+
+  /** Several hosts' statuses in one transaction (a read-only run settles them when it ends). */
+  setHostStatuses(runId: string, statuses: readonly { host: string; status: HostStatus; msg?: string }[]): void {
+    this.guard(() => this.db.transaction(() => {
+      for (const s of statuses) this.writeHostStatus('setHostStatuses', runId, s.host, s.status, s.msg);
+    })());
+  }
+
+  private writeHostStatus(op: string, runId: string, host: string, status: HostStatus, msg: string | undefined): void {
+    // A rollback without a message of its own keeps the reason the host was rolled back for.
+    const keep = msg === undefined && (status === 'rolled_back' || status === 'rollback_failed');
+    const res = keep
+      ? prepared(this.db, 'UPDATE run_hosts SET status = ?, updated = ? WHERE run_id = ? AND host = ?').run(status, this.now(), runId, host)
+      : prepared(this.db, 'UPDATE run_hosts SET status = ?, updated = ?, msg = ? WHERE run_id = ? AND host = ?').run(status, this.now(), msg === undefined ? null : this.redact(msg), runId, host);
+    if (res.changes === 0) throw this.unknownHost(op, runId, host);
   }
 
   // ---- steps --------------------------------------------------------------------------------

@@ -2,6 +2,8 @@ import test from 'ava';
 import { join } from 'node:path';
 import { JournalError, RUN_ID_PATTERN, openJournal, type StartRun } from '../../src/journal/index.js';
 import { steppingClock, tempDir } from './helpers/tmp.js';
+import { journalSink } from '../../src/journal/event-sink.js';
+import type { Event } from '../../src/report/events.js';
 
 const conn: StartRun['connection'] = {
   hosts: {
@@ -164,4 +166,22 @@ test('recording a host twice updates its placement, keeps its order and status',
 
 test('getRun of an unknown id is undefined', (t) => {
   t.is(journal(t).getRun('2026-01-01T00-00-00Z-0000'), undefined);
+});
+
+test('event sink: an apply writes each host status as it happens; a check (read-only) writes them all in one go at run end', (t) => {
+  for (const readOnly of [false, true]) {
+    const j = journal(t);
+    const id = j.startRun({ ...base, command: readOnly ? 'check' : 'apply' });
+    const sink = journalSink(j, id, { readOnly });
+    const statuses = () => j.getRun(id)!.hostList.map((h) => `${h.host}:${h.status}`);
+    sink({ kind: 'batch.start', index: 1, canary: false, hosts: ['web1', 'web2'] } as Event);
+    sink({ kind: 'host.start', host: 'web1' } as Event);
+    t.deepEqual(statuses(), readOnly ? ['web1:pending', 'web2:pending'] : ['web1:running', 'web2:pending']);
+    sink({ kind: 'host.end', host: 'web1', status: 'ok' } as Event);
+    sink({ kind: 'host.end', host: 'web2', status: 'unreachable', msg: 'connect timed out' } as Event);
+    t.deepEqual(statuses(), readOnly ? ['web1:pending', 'web2:pending'] : ['web1:ok', 'web2:unreachable']);
+    sink({ kind: 'run.end', exitCode: 0, aborted: false } as Event);
+    t.deepEqual(statuses(), ['web1:ok', 'web2:unreachable']);
+    t.is(j.getRun(id)!.hostList.find((h) => h.host === 'web2')?.msg, 'connect timed out');
+  }
 });

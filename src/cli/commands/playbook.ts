@@ -321,7 +321,7 @@ export async function playbookCommand(command: 'apply' | 'plan' | 'check', playb
           connection: { hosts, becomeUser: loaded.playbook.plays.find((p) => p.become)?.becomeUser ?? (loaded.playbook.plays.some((p) => p.become) ? 'root' : undefined), settings: { knownHostsFile: opts.knownHosts, hostKeyPolicy: opts.hostKeyPolicy, limit: opts.limit, extraVars: opts.extraVars ? '(given)' : undefined } },
         })
       : newRunId(new Date(clock.now()));
-    const toJournal = journal ? journalSink(journal, runId) : undefined;
+    const toJournal = journal ? journalSink(journal, runId, { readOnly: command === 'check' }) : undefined;
     const emit = (e: Event) => { toJournal?.(e); checks?.emit(e); reporter.emit(e); };
     const fingerprints = new Map<string, string>();
     const owner = lockOwner(io);
