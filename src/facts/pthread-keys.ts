@@ -209,6 +209,8 @@ export function countKeysInUse(dump: Buffer | string): number {
     for (let i = 0; i < PTHREAD_KEYS_MAX; i++) if (dump[i * SLOT_BYTES] & 1) n++;
     return n;
   }
+  const inPlace = seqDigitsInPlace(dump);
+  if (inPlace >= 0) return inPlace;
   // One pass over the text (2048 words per host; splitting and a regex per word cost ~0.3 ms).
   let width = -1;
   let words = 0;
@@ -222,7 +224,7 @@ export function countKeysInUse(dump: Buffer | string): number {
     for (; i < dump.length; i++) {
       const d = dump.charCodeAt(i);
       if (d === 32 || d === 10 || d === 9 || d === 13) break;
-      const v = d >= 48 && d <= 57 ? d - 48 : (d | 32) >= 97 && (d | 32) <= 102 ? (d | 32) - 87 : -1;
+      const v = hexDigit(d);
       if (v < 0) throw new Error('pthread key table dump is not uniform od hex output');
       lastDigit = v;
     }
@@ -240,6 +242,30 @@ export function countKeysInUse(dump: Buffer | string): number {
   }
   if (width === 2) return countKeysInUse(Buffer.from(hex.join(''), 'hex'));
   throw new Error(`unexpected od word width ${width}: use -tx8 or -tx1`);
+}
+
+/** A hex digit's value, or -1. */
+function hexDigit(d: number): number {
+  return d >= 48 && d <= 57 ? d - 48 : (d | 32) >= 97 && (d | 32) <= 102 ? (d | 32) - 87 : -1;
+}
+
+const ONE_LINE = PTHREAD_KEYS_MAX * 2 * 17;
+
+/**
+ * The batch's read is one line of 2048 -tx8 words (` ` + 16 digits each, `od -w16384`). When the
+ * text has exactly that shape, read each slot's seq digit where it stands: ~5 µs instead of the
+ * general scan's ~190 µs per host. -1 when it has another shape (the general scan decides).
+ */
+function seqDigitsInPlace(dump: string): number {
+  if (dump.length !== ONE_LINE && !(dump.length === ONE_LINE + 1 && dump.charCodeAt(ONE_LINE) === 10)) return -1;
+  for (let w = 0; w < PTHREAD_KEYS_MAX * 2; w++) if (dump.charCodeAt(w * 17) !== 32) return -1;
+  let n = 0;
+  for (let slot = 0; slot < PTHREAD_KEYS_MAX; slot++) {
+    const v = hexDigit(dump.charCodeAt(slot * 34 + 16));
+    if (v < 0) return -1;
+    n += v & 1;
+  }
+  return n;
 }
 
 export function parseKeysRead(out: ProbeOutput): Maybe<number> {

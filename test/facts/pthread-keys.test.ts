@@ -200,6 +200,13 @@ test('countKeysInUse on synthetic tables: odd seq = used, even (incl. deleted) =
   writeFileSync(file, buf);
   t.is(countKeysInUse(runSh(`od -An -v -tx8 ${file}`).stdout), 5);
   t.is(countKeysInUse(runSh(`od -An -v -tx1 ${file}`).stdout), 5);
+  // the batch's one-line read (-w16384) is read in place; a bad digit there is still refused
+  const oneLine = runSh(`od -An -v -tx8 -w16384 ${file}`).stdout;
+  t.is(oneLine.length, 2048 * 17 + 1);
+  t.is(countKeysInUse(oneLine), 5);
+  t.is(countKeysInUse(oneLine.trimEnd()), 5);
+  t.throws(() => countKeysInUse(oneLine.slice(0, 16) + 'x' + oneLine.slice(17)), { message: /not uniform od hex/ });
+  t.throws(() => countKeysInUse(oneLine.slice(0, 17) + '0' + oneLine.slice(18)), { message: /not uniform od hex/ });
   t.throws(() => countKeysInUse(Buffer.alloc(100)), { message: /100 bytes, expected 16384/ });
   t.throws(() => countKeysInUse(''), { message: /empty/ });
   t.throws(() => countKeysInUse('0000000000000001 0000000000000000'), { message: /2 words, expected 2048/ });
