@@ -52,20 +52,28 @@ export function batchProbe(facts: readonly Fact<any, any>[], ctx: FactContext, o
   if (!NONCE.test(nonce)) throw new Error(`batch nonce must be 8-64 alphanumerics, got ${JSON.stringify(nonce)}`);
   if (!opts.memo) return assemble(facts, ctx, nonce);
   const probes = facts.map((f) => f.probe(ctx));
-  const key = `batch\0${facts.map((f) => f.name).join(',')}\0${probes.join('\0')}`;
-  let template = opts.memo.get(key) as string | undefined;
-  if (template === undefined) {
-    template = assemble(facts.map((f, i) => ({ ...f, probe: () => probes[i] })), ctx, NONCE_SLOT);
-    opts.memo.set(key, template);
+  // Variants of one fact list, found by comparing probe texts one by one: most are the very same
+  // string each host (compared by reference), and no ~25 KB key is built and hashed per host.
+  const listKey = `batch\0${facts.map((f) => f.name).join(',')}`;
+  let variants = opts.memo.get(listKey) as BatchVariant[] | undefined;
+  if (!variants) opts.memo.set(listKey, (variants = []));
+  let v = variants.find((x) => x.probes.every((p, i) => p === probes[i]));
+  if (!v) {
+    const template = assemble(facts.map((f, i) => ({ ...f, probe: () => probes[i] })), ctx, NONCE_SLOT);
+    v = { probes, template };
+    variants.push(v);
   }
   // A run uses one nonce (gather.ts), so every host gets the very same string back; only the
   // last nonce's script is kept, so callers with a nonce per host do not grow the memo.
-  const lastKey = `${key}\0last`;
-  const last = opts.memo.get(lastKey) as { nonce: string; script: string } | undefined;
-  if (last?.nonce === nonce) return last.script;
-  const script = template.split(NONCE_SLOT).join(nonce);
-  opts.memo.set(lastKey, { nonce, script });
-  return script;
+  if (v.last?.nonce !== nonce) v.last = { nonce, script: v.template.split(NONCE_SLOT).join(nonce) };
+  return v.last.script;
+}
+
+/** One assembled batch: its probe texts, the script with a nonce slot, the last nonce's script. */
+interface BatchVariant {
+  probes: string[];
+  template: string;
+  last?: { nonce: string; script: string };
 }
 
 function assemble(facts: readonly Fact<any, any>[], ctx: FactContext, nonce: string): string {

@@ -9,7 +9,8 @@ const RESERVED = new Set(['if', 'then', 'else', 'elif', 'fi', 'do', 'done', 'cas
 /**
  * Long values quoted lately (a pure function's memo, so no state anyone can observe): a run
  * sends the same batched probe, quoted twice over, to every host; re-quoting its ~40 KB was
- * ~0.4 ms of controller CPU per host. A few entries, cleared when full.
+ * ~0.4 ms of controller CPU per host. A few dozen entries (a batch per set of libcs learnt, each
+ * quoted twice), cleared when full.
  */
 const LONG = 1024;
 let longQuoted = new Map<string, string>();
@@ -24,7 +25,7 @@ export function shQuote(value: string): string {
   if (value !== '' && SAFE.test(value) && !RESERVED.has(value)) return value;
   const quoted = "'" + value.replace(/'/g, "'\\''") + "'";
   if (value.length >= LONG) {
-    if (longQuoted.size >= 8) longQuoted = new Map();
+    if (longQuoted.size >= 32) longQuoted = new Map();
     longQuoted.set(value, quoted);
   }
   return quoted;
