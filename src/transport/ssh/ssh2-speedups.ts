@@ -1,10 +1,15 @@
-// Per-connection CPU matters with thousands of hosts (target: a few ms each). Two ssh2 costs
-// are avoidable without changing what goes over the wire:
+// Per-connection CPU matters with thousands of hosts (target: a few ms each). ssh2 costs that
+// are avoidable without changing what a server sees, or with a change the protocol allows:
 // - ssh2 re-imports the private key PEM for every signature (~0.4 ms with OpenSSL 3); our keys
-//   are parsed once per run, so they get a KeyObject made once.
+//   are parsed once per run, so they get a KeyObject made once (withFastSigner).
+// - It verifies the server's Ed25519 host-key signature through a PEM round trip too
+//   (fastEd25519Verify).
+// - It fills each packet's padding with a randomFillSync call of its own (pooledPadding).
+// - It asks whether the server takes a key before signing with it (signPublickeyAtOnce).
 // - OpenSSH announces its host keys after login (hostkeys-00, for UpdateHostKeys); ssh2 then
 //   asks the server to prove each one and verifies the signatures: a round trip and several
 //   signature checks per connection for a feature remediate does not use.
+// - Packets written in one go leave in one writev (coalesceWrites).
 import { createPrivateKey, createPublicKey, randomFillSync, sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import type { Client, ParsedKey } from 'ssh2';
 
@@ -143,8 +148,7 @@ export class RandomPool {
   }
 }
 
-// Module-wide like the patched prototype it serves: whichever connection patches the class, its
-// packets all draw from here.
+// Module-wide like the patched prototype it serves: every connection's packets draw from it.
 const PADDING_POOL = new RandomPool();
 
 /**
@@ -154,7 +158,7 @@ const PADDING_POOL = new RandomPool();
  * the padding from a pool of the same CSPRNG's output. Same packet layout, same randomness.
  * Classes not in the table (ssh2's pure-JS fallbacks) keep their own path.
  */
-export function pooledPadding(client: Client, pool: RandomPool = PADDING_POOL): void {
+export function pooledPadding(client: Client): void {
   const cipher = (client as unknown as { _protocol?: { _cipher?: object } })._protocol?._cipher;
   const proto = cipher && (Object.getPrototypeOf(cipher) as Record<PropertyKey, unknown>);
   if (!proto || proto[POOLED]) return;
@@ -171,7 +175,7 @@ export function pooledPadding(client: Client, pool: RandomPool = PADDING_POOL): 
     const packet = Buffer.allocUnsafe(pktLen + tag);
     packet.writeUInt32BE(pktLen - 4, 0);
     packet[4] = padLen;
-    pool.fill(packet, 5 + payloadLen, padLen);
+    PADDING_POOL.fill(packet, 5 + payloadLen, padLen);
     return packet;
   };
 }
