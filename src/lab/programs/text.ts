@@ -360,65 +360,72 @@ export const sed: Program = (p) => {
     let out = '';
     const ranges = new Map<SedCmd, boolean>();
     let quit = false;
-    for (let n = 0; n < ls.length && !quit; n++) {
-      let ps = ls[n];
-      const last = n === ls.length - 1;
-      let deleted = false;
-      const matches = (a: Addr): boolean => (a.k === 'line' ? a.n === n + 1 : a.k === 'last' ? last : a.re.test(ps));
-      const selected = (c: SedCmd): boolean => {
-        let sel: boolean;
-        if (!c.a1) sel = true;
-        else if (!c.a2) sel = matches(c.a1);
-        else if (ranges.get(c)) {
-          sel = true;
-          if (c.a2.k === 'line' ? n + 1 >= c.a2.n : matches(c.a2)) ranges.set(c, false);
-        } else if (matches(c.a1)) {
-          sel = true;
-          ranges.set(c, !(c.a2.k === 'line' && c.a2.n <= n + 1));
-        } else sel = false;
-        return sel !== c.neg;
-      };
-      const exec = (cmds: SedCmd[]): void => {
-        for (const c of cmds) {
-          if (deleted || quit) return;
-          if (!selected(c)) continue;
-          switch (c.c) {
-            case 's': {
-              if (!c.global && c.nth === 1) {
-                const m = c.re1!.exec(ps);
-                if (m) {
-                  ps = ps.slice(0, m.index) + sedReplace(c.repl!, m) + ps.slice(m.index + m[0].length);
-                  if (c.print) out += ps + '\n';
-                }
-                break;
-              }
-              let k = 0;
-              let changed = false;
-              const res = ps.replace(c.re!, (...args) => {
-                k++;
-                if (c.global ? k < c.nth! : k !== c.nth) return args[0];
-                changed = true;
-                return sedReplace(c.repl!, args as unknown as RegExpMatchArray);
-              });
-              if (changed) {
-                ps = res;
+    // The line being edited and its state: the helpers below are made once per input, not per
+    // line (three closures per line were most of sed's garbage in the lab).
+    let n = 0;
+    let ps = '';
+    let last = false;
+    let deleted = false;
+    const afterText: string[] = [];
+    const matches = (a: Addr): boolean => (a.k === 'line' ? a.n === n + 1 : a.k === 'last' ? last : a.re.test(ps));
+    const selected = (c: SedCmd): boolean => {
+      let sel: boolean;
+      if (!c.a1) sel = true;
+      else if (!c.a2) sel = matches(c.a1);
+      else if (ranges.get(c)) {
+        sel = true;
+        if (c.a2.k === 'line' ? n + 1 >= c.a2.n : matches(c.a2)) ranges.set(c, false);
+      } else if (matches(c.a1)) {
+        sel = true;
+        ranges.set(c, !(c.a2.k === 'line' && c.a2.n <= n + 1));
+      } else sel = false;
+      return sel !== c.neg;
+    };
+    const exec = (cmds: SedCmd[]): void => {
+      for (const c of cmds) {
+        if (deleted || quit) return;
+        if (!selected(c)) continue;
+        switch (c.c) {
+          case 's': {
+            if (!c.global && c.nth === 1) {
+              const m = c.re1!.exec(ps);
+              if (m) {
+                ps = ps.slice(0, m.index) + sedReplace(c.repl!, m) + ps.slice(m.index + m[0].length);
                 if (c.print) out += ps + '\n';
               }
               break;
             }
-            case 'p': out += ps + '\n'; break;
-            case 'd': deleted = true; return;
-            case 'q': quit = true; return;
-            case 'Q': quit = true; deleted = true; return;
-            case '=': out += `${n + 1}\n`; break;
-            case 'i': out += c.text + '\n'; break;
-            case 'a': afterText.push(c.text!); break;
-            case 'c': out += c.text + '\n'; deleted = true; return;
-            case '{': exec(c.block!); break;
+            let k = 0;
+            let changed = false;
+            const res = ps.replace(c.re!, (...args) => {
+              k++;
+              if (c.global ? k < c.nth! : k !== c.nth) return args[0];
+              changed = true;
+              return sedReplace(c.repl!, args as unknown as RegExpMatchArray);
+            });
+            if (changed) {
+              ps = res;
+              if (c.print) out += ps + '\n';
+            }
+            break;
           }
+          case 'p': out += ps + '\n'; break;
+          case 'd': deleted = true; return;
+          case 'q': quit = true; return;
+          case 'Q': quit = true; deleted = true; return;
+          case '=': out += `${n + 1}\n`; break;
+          case 'i': out += c.text + '\n'; break;
+          case 'a': afterText.push(c.text!); break;
+          case 'c': out += c.text + '\n'; deleted = true; return;
+          case '{': exec(c.block!); break;
         }
-      };
-      const afterText: string[] = [];
+      }
+    };
+    for (n = 0; n < ls.length && !quit; n++) {
+      ps = ls[n];
+      last = n === ls.length - 1;
+      deleted = false;
+      afterText.length = 0;
       exec(prog);
       if (!deleted && !quiet) out += ps + (last && !trailingNl ? '' : '\n');
       for (const t of afterText) out += t + '\n';

@@ -15,6 +15,8 @@ export interface Word {
   parts: Part[];
   /** Set by the interpreter: the word's text when it has nothing to expand (null: it has). */
   plain?: string | null;
+  /** Set by the interpreter: the word as a compiled case pattern when it has nothing to expand. */
+  glob?: RegExp | null;
 }
 
 export interface Redir {

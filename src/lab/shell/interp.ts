@@ -887,6 +887,13 @@ export class Shell {
   }
 
   matchPattern(s: string, w: Word): boolean {
+    // A pattern with nothing to expand (most `case` patterns) is compiled once, on the shared AST.
+    if (w.glob === undefined) {
+      w.glob = w.parts.every((p) => p.t === 'lit' || p.t === 'sq')
+        ? cached(`^(?:${globToRegex(w.parts.map((p) => ({ s: (p as { v: string }).v, q: p.t === 'sq' })))})$`, 's')
+        : null;
+    }
+    if (w.glob) return w.glob.test(s);
     const segs: Seg[] = [];
     this.expandParts(w.parts, false, segs);
     const chunks = segs.filter((x): x is Exclude<Seg, { brk: true }> => !('brk' in x)).map((x) => ({ s: x.s, q: x.q }));
