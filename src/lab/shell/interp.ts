@@ -176,7 +176,7 @@ export class Shell {
       this.shared = SHARED_ALL;
       this.envCache = p.envCache;
       this.positional = p.positional; this.argv0 = p.argv0; this.cwd = p.cwd;
-      this.fds = new Map(p.fds);
+      this.fds = copyFds(p.fds);
       this.status = p.status; this.line = p.line; this.opts = p.opts;
       this.spawnProc = p.spawnProc; this.pid = p.pid;
       return;
@@ -190,7 +190,7 @@ export class Shell {
     this.positional = o.args ?? [];
     this.argv0 = o.argv0 ?? 'sh';
     this.cwd = o.cwd;
-    this.fds = new Map(o.fds);
+    this.fds = copyFds(o.fds);
     this.opts = { e: false, u: false, x: false, f: false };
     this.spawnProc = o.spawn;
     this.pid = 1000 + Math.floor(o.m.now() % 30000);
@@ -572,7 +572,7 @@ export class Shell {
 
   /** A new descriptor table with `redirs` applied, or null after printing the error. */
   redirect(redirs: Redir[]): Map<number, Fd> | null {
-    const fds = new Map(this.fds);
+    const fds = copyFds(this.fds);
     for (const r of redirs) {
       const fd = r.fd ?? (r.op.startsWith('<') ? 0 : 1);
       if (r.op === '<<' || r.op === '<<-') {
@@ -906,4 +906,15 @@ function trimNewlines(s: string): string {
   let e = s.length;
   while (e > 0 && s.charCodeAt(e - 1) === 10) e--;
   return e === s.length ? s : s.slice(0, e);
+}
+
+/**
+ * A copy of a file descriptor table. `new Map(map)` walks an iterator (a result object per entry);
+ * forEach does not, and the lab copies a table for every subshell, pipeline stage and redirection
+ * (~1000 per host probe).
+ */
+function copyFds(fds: Map<number, Fd>): Map<number, Fd> {
+  const c = new Map<number, Fd>();
+  fds.forEach((v, k) => c.set(k, v));
+  return c;
 }
