@@ -79,8 +79,21 @@ export function varDump(v: PVal): string {
   return `array(${entries.length}) {\n${entries.map(([k, x]) => `  [${/^\d+$/.test(k) ? k : `"${k}"`}]=>\n  ${varDump(x).replace(/\n(?=.)/g, '\n  ')}`).join('')}}\n`;
 }
 
+/** Tokens per code text: every host runs the same few `php -r` probes (tokens are only read). */
+const lexed = new Map<string, Tok[]>();
+
+function lexCached(code: string): Tok[] {
+  let toks = lexed.get(code);
+  if (!toks) {
+    toks = lex(code);
+    if (lexed.size >= 256) lexed.clear();
+    lexed.set(code, toks);
+  }
+  return toks;
+}
+
 export function runPhp(code: string, env: PhpEnv): string {
-  const toks = lex(code);
+  const toks = lexCached(code);
   let i = 0;
   let out = '';
   const vars = new Map<string, PVal>();
