@@ -1,4 +1,4 @@
-// The lab's sed and `case` patterns against the real dash and GNU sed on this machine: pure text
+// The lab's sed, awk's numeric strings and `case` patterns against the real dash and GNU sed on this machine: pure text
 // in, text out, so no scratch root is needed. Each script runs under `sh -c` on both sides.
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
@@ -25,6 +25,8 @@ const scripts = [
   `printf 'a\\nb\\nc\\n' | sed '2!d'`,
   `printf 'a\\nb\\nc\\n' | sed -e '1d' -e 's/c/C/'`,
   `printf 'a\\nb\\n' | sed '1{s/a/A/;p}'`,
+  // awk: fields that look numeric compare as numbers, others as strings
+  `printf '10 9\n 5 40\nx 3\n-2 -10\n.5 0.25\n+3 2e0\nabc abd\n' | awk '{ print ($1 < $2), ($1 == $1 + 0) }'`,
   // case: literal, quoted and bracket patterns (compiled once), and patterns with expansions
   `for f in x.gz y.log 'z*.gz' ab; do case $f in *.gz) echo "gz $f";; '*'.log) echo "star $f";; [ab]*) echo "ab $f";; *) echo "other $f";; esac; done`,
   `for f in 'z*.gz' zq.gz; do case $f in 'z*'.gz) echo "quoted star $f";; z?.gz) echo "one char $f";; esac; done`,

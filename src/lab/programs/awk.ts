@@ -13,6 +13,9 @@ type Val = number | string | StrNum;
 const NUMERIC = /^\s*[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?)\s*$/;
 
 function strnum(s: string): Val {
+  // Most fields start with a letter or a slash: only a digit, sign, dot or space can begin a number.
+  const c = s.charCodeAt(0);
+  if (!(c <= 57 && (c >= 48 || c === 43 || c === 45 || c === 46 || c === 32 || c === 9 || c === 10 || c === 13 || c === 11 || c === 12))) return s;
   return NUMERIC.test(s) ? new StrNum(s) : s;
 }
 
