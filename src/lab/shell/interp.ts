@@ -410,6 +410,9 @@ export class Shell {
     this.lastSubst = null;
     const argv: string[] = [];
     for (const w of c.words) {
+      // plain words (most of them) go straight in, without a one-field array each
+      const plain = plainText(w);
+      if (plain !== null) { argv.push(plain); continue; }
       const f = this.expandWord(w);
       if (f.length === 1) argv.push(f[0]); else for (const x of f) argv.push(x);
     }
