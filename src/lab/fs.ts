@@ -134,6 +134,29 @@ function components(path: string, cwd: string): string[] {
  * The path of the first n components. A lookup joins one only where it returns or needs one (a
  * symlink's relative target): a string and a hash per component was most of a lookup's cost.
  */
+/** An absolute path with no empty, `.` or `..` component and no trailing slash. */
+function isCanonical(p: string): boolean {
+  if (p.charCodeAt(0) !== 47) return false;
+  if (p.length === 1) return true;
+  if (p.charCodeAt(p.length - 1) === 47) return false;
+  for (let i = 0; i < p.length; i++) {
+    if (p.charCodeAt(i) !== 47) continue;
+    const a = p.charCodeAt(i + 1);
+    if (a === 47) return false;
+    if (a === 46) {
+      const b = p.charCodeAt(i + 2);
+      if (b !== b || b === 47 || (b === 46 && (i + 3 === p.length || p.charCodeAt(i + 3) === 47))) return false;
+    }
+  }
+  return true;
+}
+
+/** The parent of a canonical path. */
+function parentOf(p: string): string {
+  const at = p.lastIndexOf('/');
+  return at <= 0 ? '/' : p.slice(0, at);
+}
+
 function prefix(parts: readonly string[], n: number): string {
   return n === 0 ? '/' : '/' + parts.slice(0, n).join('/');
 }
@@ -236,6 +259,9 @@ export class Fs {
   /** resolve() without throwing: the error is returned. */
   lookup(path: string, cred: Cred, follow = true, cwd = '/'): Resolved | FsError {
     let parts = components(path, cwd);
+    // Until a symlink is followed, a path already in canonical form is its own result (no
+    // component joins per lookup: the lab resolves thousands of paths per host probe).
+    let canon = isCanonical(path);
     let hops = 0;
     restart: for (;;) {
       let cur: Node = this.root;
@@ -260,7 +286,7 @@ export class Fs {
         }
         const last = i === parts.length - 1;
         if (!next) {
-          if (last) return { node: undefined, path: prefix(parts, i + 1), parent, parentPath: prefix(parts, i), name, mount: mount ? { fn: mount, rel: parts.slice(relStart) } : undefined };
+          if (last) return { node: undefined, path: canon ? path : prefix(parts, i + 1), parent, parentPath: canon ? parentOf(path) : prefix(parts, i), name, mount: mount ? { fn: mount, rel: parts.slice(relStart) } : undefined };
           return new FsError('ENOENT', prefix(parts, i + 1));
         }
         // /proc/PID/exe of another user's process: even the link's target is not for others to see
@@ -269,9 +295,10 @@ export class Fs {
           if (++hops > 40) return new FsError('ELOOP', path);
           const t = next.target;
           parts = components(t, t[0] === '/' ? '/' : prefix(parts, i)).concat(parts.slice(i + 1));
+          canon = false;
           continue restart;
         }
-        if (last) return { node: next, path: prefix(parts, i + 1), parent, parentPath: prefix(parts, i), name, mount: mount ? { fn: mount, rel: parts.slice(relStart) } : undefined };
+        if (last) return { node: next, path: canon ? path : prefix(parts, i + 1), parent, parentPath: canon ? parentOf(path) : prefix(parts, i), name, mount: mount ? { fn: mount, rel: parts.slice(relStart) } : undefined };
         cur = next;
       }
     }
