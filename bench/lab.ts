@@ -144,20 +144,13 @@ function childrenCpuMs(): number {
   return ((Number(f[13]) + Number(f[14])) * 1000) / 100;
 }
 
-/** The node flags the CLI's `#!/usr/bin/env -S node …` line gives it when run as `remediate`. */
-export function shebangNodeFlags(file: string): string[] {
-  const first = readFileSync(file, 'utf8').split('\n', 1)[0]!;
-  const m = /^#!\S*env -S node((?:\s+--\S+)*)\s*$/.exec(first);
-  return m ? m[1]!.trim().split(/\s+/).filter(Boolean) : [];
-}
-
 /** Run the CLI as a user would, in its own process; wall time, CPU, peak RSS (VmHWM, polled). */
 function runCli(root: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ ms: number; cpuMs: number; peakRssMb: number; code: number | null; stdout: string; stderr: string }> {
   const cli = join(root, 'dist', 'src', 'cli', 'main.js');
   if (!existsSync(cli)) throw new Error(`${cli} missing: run \`npm run build\` (npm run bench does)`);
   const cpu0 = childrenCpuMs();
   const t0 = performance.now();
-  const child = spawn(process.execPath, [...shebangNodeFlags(cli), cli, ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [cli, ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   let peak = 0;

@@ -1,9 +1,5 @@
-#!/usr/bin/env -S node --max-semi-space-size=32
+#!/usr/bin/env node
 // The only module that touches `process`: argv, env, TTY, signals, exit code.
-// The shebang's 32 MB semi-spaces (V8's default is 16): with hundreds of hosts in flight, each
-// host's connection and output outlive a 16 MB young generation's scavenge interval. In a
-// 3000-host check that halved the scavenges (~270 -> ~145) and cut their time from 3.3-5.2 s to
-// 2.6-2.7 s, for ~15 MB more peak RSS.
 import os from 'node:os';
 import { createInterface } from 'node:readline/promises';
 import { runCli } from './program.js';
