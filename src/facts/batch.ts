@@ -59,6 +59,9 @@ export function batchProbe(facts: readonly Fact<any, any>[], ctx: FactContext, o
   if (!variants) opts.memo.set(listKey, (variants = []));
   let v = variants.find((x) => x.probes.every((p, i) => p === probes[i]));
   if (!v) {
+    // Probes that differ per host (host vars in them) would make a variant per host: past a few,
+    // assemble each batch as without a memo.
+    if (variants.length >= MAX_VARIANTS) return assemble(facts.map((f, i) => ({ ...f, probe: () => probes[i] })), ctx, nonce);
     const template = assemble(facts.map((f, i) => ({ ...f, probe: () => probes[i] })), ctx, NONCE_SLOT);
     v = { probes, template };
     variants.push(v);
@@ -68,6 +71,9 @@ export function batchProbe(facts: readonly Fact<any, any>[], ctx: FactContext, o
   if (v.last?.nonce !== nonce) v.last = { nonce, script: v.template.split(NONCE_SLOT).join(nonce) };
   return v.last.script;
 }
+
+/** A run learns a batch per distinct set of libcs (seven in the incident fleet). */
+const MAX_VARIANTS = 32;
 
 /** One assembled batch: its probe texts, the script with a nonce slot, the last nonce's script. */
 interface BatchVariant {

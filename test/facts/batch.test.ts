@@ -134,4 +134,10 @@ test('a memoised batch is the same script as a fresh one, nonce for nonce; other
   t.is(variants().length, 2);
   t.is(batchProbe(facts, { vars: {} }, { nonce: NONCE, memo }), batchProbe(facts, { vars: {} }, { nonce: NONCE }), 'the first variant is still found');
   t.is(variants().length, 2);
+  // probes that differ per host do not grow the memo past its cap, and still give the right script
+  for (let i = 0; i < 40; i++) {
+    const perHost = [fact('one', `echo host${i}`), fact('two', 'printf x')];
+    t.is(batchProbe(perHost, { vars: {} }, { nonce: NONCE, memo }), batchProbe(perHost, { vars: {} }, { nonce: NONCE }));
+  }
+  t.is(variants().length, 32);
 });
