@@ -84,14 +84,19 @@ test('a failing command fails the host: exit code has the failed bit, later task
   t.regex(step.msg, /exit 3: oops/);
 });
 
-test('check: exit 0 when compliant, 8 when not', async (t) => {
-  const dir = workspace();
+/** comp.yml: one assertion, met when run with -e flag=on. */
+function writeCompliance(dir: string): void {
   writeFileSync(path.join(dir, 'comp.yml'), `
 - hosts: all
   compliance:
     - id: want-flag
       that: "flag | default('off') == 'on'"
 `);
+}
+
+test('check: exit 0 when compliant, 8 when not', async (t) => {
+  const dir = workspace();
+  writeCompliance(dir);
   const bad = await cli(['check', 'comp.yml', '-i', 'inv.yml'], { cwd: dir });
   t.is(bad.code, 8, bad.out + bad.err);
   const good = await cli(['check', 'comp.yml', '-i', 'inv.yml', '-e', 'flag=on'], { cwd: dir });
@@ -195,12 +200,7 @@ test('meta: flush_handlers runs notified handlers before the next task (e.g. res
 
 test('a host locked by an apply in flight is still checked (check changes nothing, so it takes no lock); an apply is refused it', async (t) => {
   const dir = workspace();
-  writeFileSync(path.join(dir, 'comp.yml'), `
-- hosts: all
-  compliance:
-    - id: want-flag
-      that: "flag | default('off') == 'on'"
-`);
+  writeCompliance(dir);
   const db = path.join(dir, 'journal.db');
   const j = openJournal(db, { now: () => Date.now() });
   // another apply of this machine, alive (this very process), holds box1
