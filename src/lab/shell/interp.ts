@@ -893,15 +893,19 @@ export class Shell {
     // A pattern with nothing to expand (most `case` patterns) is compiled once, on the shared AST.
     if (w.glob === undefined) {
       w.glob = w.parts.every((p) => p.t === 'lit' || p.t === 'sq')
-        ? cached(`^(?:${globToRegex(w.parts.map((p) => ({ s: (p as { v: string }).v, q: p.t === 'sq' })))})$`, 's')
+        ? casePattern(w.parts.map((p) => ({ s: (p as { v: string }).v, q: p.t === 'sq' })))
         : null;
     }
     if (w.glob) return w.glob.test(s);
     const segs: Seg[] = [];
     this.expandParts(w.parts, false, segs);
-    const chunks = segs.filter((x): x is Exclude<Seg, { brk: true }> => !('brk' in x)).map((x) => ({ s: x.s, q: x.q }));
-    return cached(`^(?:${globToRegex(chunks)})$`, 's').test(s);
+    return casePattern(segs.filter((x): x is Exclude<Seg, { brk: true }> => !('brk' in x)).map((x) => ({ s: x.s, q: x.q }))).test(s);
   }
+}
+
+/** A `case` pattern (its text, quoted parts literal) as a whole-string RegExp. */
+function casePattern(chunks: readonly { s: string; q: boolean }[]): RegExp {
+  return cached(`^(?:${globToRegex(chunks)})$`, 's');
 }
 
 /** $( )'s output minus its trailing newlines (a backward scan: /\n+$/ tried every newline). */
