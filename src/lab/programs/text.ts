@@ -205,6 +205,8 @@ interface SedCmd {
   print?: boolean;
   text?: string;
   block?: SedCmd[];
+  /** `s` only: the expression as written. */
+  src?: string;
 }
 
 class SedError extends Error {}
@@ -286,6 +288,7 @@ function parseSed(script: string, ext: boolean): SedCmd[] {
           cmd.re = regex(re, /[iI]/.test(flags) ? 'gi' : 'g');
           cmd.re1 = regex(re, /[iI]/.test(flags) ? 'i' : '');
           cmd.repl = repl;
+          cmd.src = re;
           cmd.global = flags.includes('g');
           cmd.print = flags.includes('p');
           const n = /\d+/.exec(flags);
@@ -312,6 +315,29 @@ function parseSed(script: string, ext: boolean): SedCmd[] {
     }
   };
   return list(false);
+}
+
+const prefixes = new WeakMap<SedCmd[], string | null>();
+
+/** What a script that only puts a literal before every line (`s/^/v|/`, how probes tag their
+ * output) puts there; null for any other script. Such a script needs no line split. */
+function linePrefixOf(prog: SedCmd[]): string | null {
+  let r = prefixes.get(prog);
+  if (r === undefined) {
+    const c = prog[0];
+    r = prog.length === 1 && c.c === 's' && !c.a1 && !c.neg && !c.print && !c.global && c.nth === 1 &&
+      c.src === '^' && !c.repl!.includes('\\') && !c.repl!.includes('&') ? c.repl! : null;
+    prefixes.set(prog, r);
+  }
+  return r;
+}
+
+/** `prefix` before every line of `data`, as sed prints it (no newline added to a last line without one). */
+function prefixLines(data: string, prefix: string): string {
+  if (data === '') return '';
+  const nl = data.charCodeAt(data.length - 1) === 10;
+  const body = nl ? data.slice(0, -1) : data;
+  return prefix + body.replaceAll('\n', '\n' + prefix) + (nl ? '\n' : '');
 }
 
 function sedReplace(repl: string, m: RegExpExecArray | RegExpMatchArray): string {
@@ -353,7 +379,9 @@ export const sed: Program = (p) => {
   const inPlace = o.flags.has('i');
   const files = ops.length ? ops : ['-'];
   let rc = 0;
+  const prefix = quiet ? null : linePrefixOf(prog);
   const run = (data: string): string => {
+    if (prefix !== null) return prefixLines(data, prefix);
     const ls = data.split('\n');
     const trailingNl = ls[ls.length - 1] === '';
     if (trailingNl) ls.pop();
