@@ -5,6 +5,10 @@ import { runPhp, PhpError, toStr, type PVal } from './php.js';
 import { FsError, ROOT } from './fs.js';
 import { Io, type Proc, type Program } from './shell/process.js';
 
+/** Text as a real program writes it, UTF-8: the lab's strings hold one byte per character. */
+const utf8 = (s: string): string => Buffer.from(s, 'utf8').toString('latin1');
+const BULLET = utf8('●');
+
 function needRoot(p: Proc, io: Io, msg: string): number | null {
   return p.cred.uid === 0 ? null : io.fail(msg, 1);
 }
@@ -131,7 +135,7 @@ function systemctl(h: Host): Program {
     switch (verb) {
       case 'is-active': if (!quiet) io.out(h.master.alive ? 'active\n' : h.master.diedAt !== null ? 'failed\n' : 'inactive\n'); return h.master.alive ? 0 : 3;
       case 'status':
-        io.out(`● ${unit}.service - The Apache HTTP Server\n   Active: ${h.master.alive ? 'active (running)' : 'failed (Result: exit-code)'}\n Main PID: ${h.master.pid} (${h.comm})\n`);
+        io.out(`${BULLET} ${unit}.service - The Apache HTTP Server\n   Active: ${h.master.alive ? 'active (running)' : 'failed (Result: exit-code)'}\n Main PID: ${h.master.pid} (${h.comm})\n`);
         return h.master.alive ? 0 : 3;
       case 'reload': case 'restart': case 'start': case 'stop': case 'try-restart': case 'reload-or-restart': {
         if (p.cred.uid !== 0) return io.fail(`Failed to ${verb} ${unit}.service: Interactive authentication required.\nSee system logs and 'systemctl status ${unit}.service' for details.`);
@@ -305,7 +309,7 @@ function convert(h: Host): Program {
     const io = new Io(p, 'convert');
     if (p.argv[1] !== '-version' && p.argv[1] !== '--version') return io.fail('convert: no images defined `(null)\' @ error/convert.c/ConvertImageCommand/3304.');
     const m = h.d.magick;
-    io.out(`Version: ImageMagick ${m.version} Q16 x86_64 ${m.date} https://imagemagick.org\n${m.copyright}\nLicense: https://imagemagick.org/script/license.php\nFeatures: Cipher DPC Modules ${m.openmp ? m.openmp + ' ' : ''}\nDelegates (built-in): bzlib djvu fftw fontconfig freetype jbig jng jpeg lcms lqr ltdl lzma openexr pangocairo png tiff webp wmf x xml zlib\n`);
+    io.out(`Version: ImageMagick ${m.version} Q16 x86_64 ${m.date} https://imagemagick.org\n${utf8(m.copyright)}\nLicense: https://imagemagick.org/script/license.php\nFeatures: Cipher DPC Modules ${m.openmp ? m.openmp + ' ' : ''}\nDelegates (built-in): bzlib djvu fftw fontconfig freetype jbig jng jpeg lcms lqr ltdl lzma openexr pangocairo png tiff webp wmf x xml zlib\n`);
     return 0;
   };
 }

@@ -1,6 +1,7 @@
 // The master's rules: +1 key per graceful reload with a leaky libgomp, 0 with a fixed one,
 // death on the reload that needs key 1025 with the incident's log lines, full restart resets.
 import test from 'ava';
+import { readFileSync } from 'node:fs';
 import { Host, type HostSpec } from '../../src/lab/host.js';
 
 const spec = (distro: HostSpec['distro'], reloads: number, baseline = 7): HostSpec => ({
@@ -106,4 +107,16 @@ test('read-only probes change nothing: no mutation counted, the durable-state ha
   h.run('echo x | sudo -n tee /etc/remediate-mark >/dev/null', { user: 'lab' });
   t.true(h.mutations > 0);
   t.not(h.hash(), hash);
+});
+
+test('programs write UTF-8 as on a real host: convert -version\'s © and systemctl status\'s ● are multi-byte', (t) => {
+  const h = new Host(spec('ubuntu2004', 5), clock);
+  // the session's strings carry one byte per character, as they go on the wire
+  const bytes = (s: string) => Buffer.from(s, 'latin1');
+  const captured = readFileSync(new URL('../fixtures/facts/convert-version-ubuntu2004.txt', import.meta.url)).toString('latin1').split('\n')[1]!;
+  const convert = h.run('convert -version', { user: 'lab' }).stdout.split('\n')[1]!;
+  t.deepEqual(bytes(convert), bytes(captured));
+  t.is(bytes(convert).toString('utf8'), 'Copyright: © 1999-2019 ImageMagick Studio LLC');
+  const status = h.run('systemctl status apache2', { user: 'lab' }).stdout;
+  t.deepEqual([...bytes(status).subarray(0, 3)], [0xe2, 0x97, 0x8f]);
 });
