@@ -134,7 +134,7 @@ printf '%s\n' "$__dump" | sed 's/^/dump|/'
 __files=$(printf '%s\n' "$__dump" | sed -n 's/^ *([0-9*]*) \(\/.*\)$/\1/p')
 [ -z "$__files" ] && __files=$(ls -1d /etc/apache2/apache2.conf /etc/apache2/ports.conf /etc/apache2/mods-enabled/*.conf /etc/apache2/conf-enabled/*.conf /etc/apache2/sites-enabled/* /etc/httpd/conf/httpd.conf /etc/httpd/conf.modules.d/*.conf /etc/httpd/conf.d/*.conf 2>/dev/null)
 # One awk over every readable config file (few forks: hosts may be loaded). [ \t], not
-# [[:space:]]: mawk 1.3.3 (Ubuntu ≤ 18.04) has no character classes.
+# [[:space:]]: mawk 1.3.3 (Ubuntu <= 18.04) has no character classes.
 __cfg=$(printf '%s\n' "$__files" | { set --; while IFS= read -r __f; do [ -r "$__f" ] && set -- "$@" "$__f"; done
   [ $# -gt 0 ] && awk 'FNR == 1 { print "cfgfile|" FILENAME }
     { l = tolower($0) }

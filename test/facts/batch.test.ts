@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { APACHE_MASTER, MASTER_SCAN_SHARED, PRELUDE } from '../../src/facts/shell.js';
 import { shQuote } from '../../src/transport/quote.js';
 import { batchNeedsBecome, batchProbe, newNonce, splitBatch } from '../../src/facts/batch.js';
+import { FACTS } from '../../src/facts/index.js';
 import type { Fact } from '../../src/facts/types.js';
 import { runSh } from './helpers.js';
 
@@ -140,4 +141,12 @@ test('a memoised batch is the same script as a fresh one, nonce for nonce; other
     t.is(batchProbe(perHost, { vars: {} }, { nonce: NONCE, memo }), batchProbe(perHost, { vars: {} }, { nonce: NONCE }));
   }
   t.is(variants().length, 32);
+});
+
+test('every fact\'s probe, batched as a check sends it, is plain ASCII', (t) => {
+  // One byte per character end to end: no locale on a host can misread it, and the controller
+  // and the lab keep it (and its quoted, sudo-wrapped forms) as one-byte strings.
+  const script = batchProbe(Object.values(FACTS), { vars: {} }, { nonce: NONCE });
+  const offending = [...script.matchAll(/[^\x00-\x7f]/g)].map((m) => JSON.stringify(script.slice(Math.max(0, m.index! - 30), m.index! + 10)));
+  t.deepEqual(offending, []);
 });
