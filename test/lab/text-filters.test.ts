@@ -35,6 +35,8 @@ const scripts = [
   `printf 'a\\nb\\n' | sed '1{s/a/A/;p}'`,
   // awk: fields that look numeric compare as numbers, others as strings
   `printf '10 9\n 5 40\nx 3\n-2 -10\n.5 0.25\n+3 2e0\nabc abd\n' | awk '{ print ($1 < $2), ($1 == $1 + 0) }'`,
+  // the environment a command gets follows exported variables only, through writes, export and unset
+  `X=1; export X; sh -c 'echo "$X"'; X=2; sh -c 'echo "$X"'; Y=3; sh -c 'echo "$X$Y"'; export Y; sh -c 'echo "$X$Y"'; unset X; sh -c 'echo "[$X]$Y"'; f() { Y=4; }; f; sh -c 'echo "$Y"'; Y=5 sh -c 'echo "$Y"'; sh -c 'echo "$Y"'`,
   // case: literal, quoted and bracket patterns (compiled once), and patterns with expansions
   `for f in x.gz y.log 'z*.gz' ab; do case $f in *.gz) echo "gz $f";; '*'.log) echo "star $f";; [ab]*) echo "ab $f";; *) echo "other $f";; esac; done`,
   `for f in 'z*.gz' zq.gz; do case $f in 'z*'.gz) echo "quoted star $f";; z?.gz) echo "one char $f";; esac; done`,

@@ -61,7 +61,7 @@ export const BUILTINS: Record<string, Builtin> = {
       n = undefined;
     }
     if (!n || n.k !== 'd') { err(sh, 'cd', `can't cd to ${target}`); return 2; }
-    sh.wvars().set('OLDPWD', sh.cwd);
+    sh.wvars('OLDPWD').set('OLDPWD', sh.cwd);
     sh.setVar('PWD', path);
     if (argv[1] === '-') sh.out(path + '\n');
     return 0;
@@ -105,7 +105,7 @@ export const BUILTINS: Record<string, Builtin> = {
       if (a === '-v') { fn = false; continue; }
       if (fn) { sh.wfuncs().delete(a); continue; }
       if (sh.readonlyVars.has(a)) { err(sh, 'unset', `${a}: is read only`); throw new FatalShellError(2); }
-      sh.wvars().delete(a);
+      sh.wvars(a).delete(a);
       sh.wexported().delete(a);
     }
     return 0;

@@ -203,9 +203,10 @@ export class Shell {
     return new Shell({ parent: this });
   }
 
-  /** Writable variables (copied on the first write after a fork). */
-  wvars(): Map<string, string> {
-    this.envCache = null;
+  /** Writable variables (copied on the first write after a fork); `name` is the one about to
+   * change. The environment handed to commands is rebuilt only when an exported one does. */
+  wvars(name: string): Map<string, string> {
+    if (this.envCache !== null && this.exported.has(name)) this.envCache = null;
     if (this.shared & SHARED_VARS) { this.vars = new Map(this.vars); this.shared &= ~SHARED_VARS; }
     return this.vars;
   }
@@ -466,7 +467,7 @@ export class Shell {
           this.status = e.code;
         } finally {
           this.positional = pos;
-          for (const [k, v] of old) if (v === undefined) this.wvars().delete(k); else this.wvars().set(k, v);
+          for (const [k, v] of old) if (v === undefined) this.wvars(k).delete(k); else this.wvars(k).set(k, v);
         }
         return;
       }
@@ -476,11 +477,11 @@ export class Shell {
       }
       if (builtin) {
         const old = assigned.map(([k]) => [k, this.vars.get(k)] as const);
-        for (const [k, v] of assigned) this.wvars().set(k, v);
+        for (const [k, v] of assigned) this.wvars(k).set(k, v);
         try {
           this.status = builtin(this, argv);
         } finally {
-          for (const [k, v] of old) if (v === undefined) this.wvars().delete(k); else this.wvars().set(k, v);
+          for (const [k, v] of old) if (v === undefined) this.wvars(k).delete(k); else this.wvars(k).set(k, v);
         }
         return;
       }
@@ -566,7 +567,7 @@ export class Shell {
       this.errorLine(`${name}: is read only`);
       throw new FatalShellError(2);
     }
-    this.wvars().set(name, value);
+    this.wvars(name).set(name, value);
     if (name === 'PWD') this.cwd = value;
     return true;
   }
