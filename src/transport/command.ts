@@ -3,8 +3,27 @@
 import { shJoin, shQuote, assertEnvName, maskSecrets } from './quote.js';
 import type { CommandSpec } from './types.js';
 
+/**
+ * `sh -c 'script'` and its sudo-wrapped forms, built once per long script: a run sends one
+ * batched probe (~33 KB) to every host, and building them per host made two ~40 KB strings to
+ * flatten, hash and compare each time. Keyed by the script, which the batch memo hands out as
+ * one string (a lookup is then a pointer compare); a few dozen entries, cleared when full.
+ */
+const LONG = 1024;
+let wrapped = new Map<string, { shC: string; become: Map<string, string> }>();
+
+function wrapsOf(script: string): { shC: string; become: Map<string, string> } {
+  let w = wrapped.get(script);
+  if (w === undefined) {
+    if (wrapped.size >= 32) wrapped = new Map();
+    wrapped.set(script, (w = { shC: `sh -c ${shQuote(script)}`, become: new Map() }));
+  }
+  return w;
+}
+
 /** The command body without become: cd, env, then argv or script. */
 function body(spec: CommandSpec): string {
+  if ('script' in spec.cmd && spec.cmd.script.length >= LONG && !spec.cwd && (!spec.env || Object.keys(spec.env).length === 0)) return wrapsOf(spec.cmd.script).shC;
   if ('argv' in spec.cmd && spec.cmd.argv.length === 0) throw new Error('empty argv: a command needs at least a program name');
   const inner = 'argv' in spec.cmd ? shJoin(spec.cmd.argv) : spec.cmd.script;
   const env = Object.entries(spec.env ?? {}).map(([k, v]) => `${assertEnvName(k)}=${shQuote(v)}`);
@@ -28,7 +47,13 @@ export function renderCommand(spec: CommandSpec): string {
   if (!spec.become) return b;
   const user = spec.become.user ?? 'root';
   const mode = spec.become.password !== undefined ? "-S -p ''" : '-n';
-  return `sudo ${mode} -H -u ${shQuote(user)} -- sh -c ${shQuote(b)}`;
+  const sudo = (): string => `sudo ${mode} -H -u ${shQuote(user)} -- sh -c ${shQuote(b)}`;
+  if (!('script' in spec.cmd) || b !== wrapped.get(spec.cmd.script)?.shC) return sudo();
+  const forms = wrapped.get(spec.cmd.script)!.become;
+  const key = `${mode} ${user}`;
+  let line = forms.get(key);
+  if (line === undefined) forms.set(key, (line = sudo()));
+  return line;
 }
 
 /** Bytes to write to the channel's stdin: sudo's password line first, then the user's input. */

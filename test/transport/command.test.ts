@@ -68,6 +68,24 @@ test('become with a password uses sudo -S with an empty prompt; the password goe
   t.is(stdinFor({ cmd: { argv: ['id'] }, become: { password: 'pw' } }), 'pw\n');
 });
 
+test('a long script renders the same every time, whatever the become form around it (built once, reused)', (t) => {
+  const script = `printf '%s\\n' "it's" '$(id)'\n# ${'x'.repeat(2000)}\n`;
+  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const cases: [CommandSpec, string][] = [
+    [{ cmd: { script } }, `sh -c ${q(script)}`],
+    [{ cmd: { script }, become: {} }, `sudo -n -H -u root -- sh -c ${q(`sh -c ${q(script)}`)}`],
+    [{ cmd: { script }, become: { user: "x'y" } }, `sudo -n -H -u 'x'\\''y' -- sh -c ${q(`sh -c ${q(script)}`)}`],
+    [{ cmd: { script }, become: { password: 'pw' } }, `sudo -S -p '' -H -u root -- sh -c ${q(`sh -c ${q(script)}`)}`],
+    [{ cmd: { script }, become: {}, cwd: '/srv' }, `sudo -n -H -u root -- sh -c ${q(`cd /srv && sh -c ${q(script)}`)}`],
+    [{ cmd: { script }, become: {}, env: { A: '1' } }, `sudo -n -H -u root -- sh -c ${q(`env A=1 sh -c ${q(script)}`)}`],
+    [{ cmd: { script }, env: {} }, `sh -c ${q(script)}`],
+  ];
+  for (let round = 0; round < 2; round++) {
+    for (const [spec, want] of cases) t.is(renderCommand(spec), want, JSON.stringify({ round, ...spec, cmd: undefined }));
+  }
+  t.is(execFileSync('dash', ['-c', renderCommand({ cmd: { script } })]).toString(), "it's\n$(id)\n");
+});
+
 test('a hostile become user is quoted', (t) => {
   t.is(renderCommand({ cmd: { argv: ['id'] }, become: { user: "x'; id #" } }), `sudo -n -H -u 'x'\\''; id #' -- sh -c id`);
 });
