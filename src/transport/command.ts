@@ -12,18 +12,20 @@ import type { CommandSpec } from './types.js';
 const LONG = 1024;
 let wrapped = new Map<string, { shC: string; become: Map<string, string> }>();
 
-function wrapsOf(script: string): { shC: string; become: Map<string, string> } {
+/** The kept forms of a long script run as is (no cwd, no env); undefined for any other spec. */
+function wrapsOf(spec: CommandSpec): { shC: string; become: Map<string, string> } | undefined {
+  if (!('script' in spec.cmd) || spec.cmd.script.length < LONG || spec.cwd || Object.keys(spec.env ?? {}).length) return undefined;
+  const script = spec.cmd.script;
   let w = wrapped.get(script);
   if (w === undefined) {
     if (wrapped.size >= 32) wrapped = new Map();
-    wrapped.set(script, (w = { shC: `sh -c ${shQuote(script)}`, become: new Map() }));
+    wrapped.set(script, (w = { shC: body(spec), become: new Map() }));
   }
   return w;
 }
 
 /** The command body without become: cd, env, then argv or script. */
 function body(spec: CommandSpec): string {
-  if ('script' in spec.cmd && spec.cmd.script.length >= LONG && !spec.cwd && (!spec.env || Object.keys(spec.env).length === 0)) return wrapsOf(spec.cmd.script).shC;
   if ('argv' in spec.cmd && spec.cmd.argv.length === 0) throw new Error('empty argv: a command needs at least a program name');
   const inner = 'argv' in spec.cmd ? shJoin(spec.cmd.argv) : spec.cmd.script;
   const env = Object.entries(spec.env ?? {}).map(([k, v]) => `${assertEnvName(k)}=${shQuote(v)}`);
@@ -43,16 +45,16 @@ function body(spec: CommandSpec): string {
  * so cd/env apply as the target user. The password is never part of the returned string.
  */
 export function renderCommand(spec: CommandSpec): string {
-  const b = body(spec);
+  const kept = wrapsOf(spec);
+  const b = kept ? kept.shC : body(spec);
   if (!spec.become) return b;
   const user = spec.become.user ?? 'root';
   const mode = spec.become.password !== undefined ? "-S -p ''" : '-n';
   const sudo = (): string => `sudo ${mode} -H -u ${shQuote(user)} -- sh -c ${shQuote(b)}`;
-  if (!('script' in spec.cmd) || b !== wrapped.get(spec.cmd.script)?.shC) return sudo();
-  const forms = wrapped.get(spec.cmd.script)!.become;
-  const key = `${mode} ${user}`;
-  let line = forms.get(key);
-  if (line === undefined) forms.set(key, (line = sudo()));
+  if (!kept) return sudo();
+  const key = `${mode}\0${user}`;
+  let line = kept.become.get(key);
+  if (line === undefined) kept.become.set(key, (line = sudo()));
   return line;
 }
 
