@@ -6,29 +6,11 @@ const SAFE = /^[A-Za-z0-9_\/.,:+@%-]+$/;
 // Reserved words are only special unquoted, and only where a command starts: quote them always.
 const RESERVED = new Set(['if', 'then', 'else', 'elif', 'fi', 'do', 'done', 'case', 'esac', 'while', 'until', 'for', 'in', 'function', 'select', 'time', 'coproc']);
 
-/**
- * Long values quoted lately (a pure function's memo, so no state anyone can observe): a run
- * sends the same batched probe, quoted twice over, to every host; re-quoting its ~40 KB was
- * ~0.4 ms of controller CPU per host. A few dozen entries (a batch per set of libcs learnt, each
- * quoted twice), cleared when full.
- */
-const LONG = 1024;
-let longQuoted = new Map<string, string>();
-
 export function shQuote(value: string): string {
-  if (value.length >= LONG) {
-    const hit = longQuoted.get(value);
-    if (hit !== undefined) return hit;
-  }
   // A NUL cannot travel in a command line: the remote would see the line cut short there.
   if (value.includes('\0')) throw new Error('cannot quote a value containing a NUL byte for a shell command');
   if (value !== '' && SAFE.test(value) && !RESERVED.has(value)) return value;
-  const quoted = "'" + value.replace(/'/g, "'\\''") + "'";
-  if (value.length >= LONG) {
-    if (longQuoted.size >= 32) longQuoted = new Map();
-    longQuoted.set(value, quoted);
-  }
-  return quoted;
+  return "'" + value.replace(/'/g, "'\\''") + "'";
 }
 
 export function shJoin(argv: readonly string[]): string {
