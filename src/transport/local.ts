@@ -1,6 +1,7 @@
 // The local transport: runs steps on the controller itself through zx (connection: local).
 // The command line is rendered by the same pure code as ssh's, then run by /bin/sh -c.
-import { $ } from 'zx';
+// zx (~0.13 s to load) comes in with the first local step, not with every CLI start.
+let zx: Promise<typeof import('zx')> | undefined;
 import { renderCommand, stdinFor } from './command.js';
 import { DEFAULT_MAX_OUTPUT, type CommandSpec, type ExecOutcome, type HostConn, type Transport } from './types.js';
 
@@ -19,6 +20,7 @@ export function createLocalTransport(opts: { env?: Record<string, string | undef
       const input = stdinFor(spec);
       const max = spec.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
       try {
+        const { $ } = await (zx ??= import('zx'));
         const p = $({
           nothrow: true,
           quiet: true,
