@@ -47,20 +47,21 @@ apache_master() {
       [ -z "$M_PID" ] && { M_PID=$__p; M_SRC="pidfile:$__f"; }
     else rec pidfile "$__f" "$__p" stale; fi
   done
-  __all=
+  # pid:ppid of every apache process, and their pids as one " a b c " string: a parent is then
+  # one case match (a prefork master has hundreds of workers: a loop over every pair was n*n tests).
+  __all=; __pids=' '
   for __d in /proc/[0-9]*; do
     __c=; { read -r __c < "$__d/comm"; } 2>/dev/null
     apache_comm "$__c" || continue
     __s=; { read -r __s < "$__d/stat"; } 2>/dev/null
     __s=$\{__s##*) }
     set -- $__s
-    __all="$__all $\{__d#/proc/}:$2"
+    __all="$__all $\{__d#/proc/}:$2"; __pids="$__pids$\{__d#/proc/} "
   done
   for __e in $__all; do
-    __pp=$\{__e#*:}; __isroot=1
-    for __o in $__all; do [ "$\{__o%%:*}" = "$__pp" ] && __isroot=0; done
-    [ $__isroot = 1 ] && rec master-candidate "$\{__e%%:*}"
-    if [ $__isroot = 1 ] && [ -z "$M_PID" ]; then M_PID=$\{__e%%:*}; M_SRC=proc; fi
+    case $__pids in *" $\{__e#*:} "*) continue;; esac
+    rec master-candidate "$\{__e%%:*}"
+    [ -z "$M_PID" ] && { M_PID=$\{__e%%:*}; M_SRC=proc; }
   done
   [ -n "$M_PID" ] && rec master "$M_PID" "$M_SRC"
   return 0
