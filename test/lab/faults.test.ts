@@ -140,3 +140,17 @@ test('package mirror failure: apt-get update warns of the 503, installs fail', a
     t.regex(i!.stderr, /All mirrors were tried/);
   }
 });
+
+// The lab's sshd (ssh2) takes packets of at most 35 000 bytes, as dropbear does: a long script
+// cannot ride in the exec request. A check's batched probe is ~26 KB and grows with each
+// library it learns; it went past the limit on the 17th host of a check.
+test('a 60 KB script runs on a server whose packets stop at 35 000 bytes, with and without a sudo password', async (t) => {
+  const script = `printf '%s\\n' "it's $(id -u)"\n${`# ${'x'.repeat(98)}\n`.repeat(600)}exit 5\n`;
+  t.true(script.length > 60_000);
+  const plain = exitOf(await ssh.exec(conns[10], { cmd: { script }, become: {} }));
+  t.is(plain?.stdout, "it's 0\n");
+  t.is(plain?.exitCode, 5);
+  const withPassword = exitOf(await ssh.exec(conns[6], { cmd: { script }, become: { password: 'lab-sudo-424242' } }));
+  t.is(withPassword?.stdout, "it's 0\n");
+  t.is(withPassword?.exitCode, 5);
+});

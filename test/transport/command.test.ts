@@ -1,9 +1,9 @@
 import test from 'ava';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { displayCommand, renderCommand, stdinFor } from '../../src/transport/command.js';
+import { displayCommand, renderCommand, scriptOnStdin, STDIN_SCRIPT_MIN, stdinFor } from '../../src/transport/command.js';
 import type { CommandSpec } from '../../src/transport/types.js';
 import { HOSTILE } from './hostile.js';
 
@@ -68,23 +68,45 @@ test('become with a password uses sudo -S with an empty prompt; the password goe
   t.is(stdinFor({ cmd: { argv: ['id'] }, become: { password: 'pw' } }), 'pw\n');
 });
 
-test('a long script renders the same every time, whatever the become form around it (built once, reused)', (t) => {
-  const script = `printf '%s\\n' "it's" '$(id)'\n# ${'x'.repeat(2000)}\n`;
+test('a long script goes over stdin, its command line a constant; with a pty or stdin of its own it stays inline', (t) => {
+  const script = `printf '%s\\n' "it's" '$(id)'\n# ${'x'.repeat(STDIN_SCRIPT_MIN)}\n`;
   const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  const cases: [CommandSpec, string][] = [
-    [{ cmd: { script } }, `sh -c ${q(script)}`],
-    [{ cmd: { script }, become: {} }, `sudo -n -H -u root -- sh -c ${q(`sh -c ${q(script)}`)}`],
-    [{ cmd: { script }, become: { user: "x'y" } }, `sudo -n -H -u 'x'\\''y' -- sh -c ${q(`sh -c ${q(script)}`)}`],
-    [{ cmd: { script }, become: { password: 'pw' } }, `sudo -S -p '' -H -u root -- sh -c ${q(`sh -c ${q(script)}`)}`],
-    [{ cmd: { script }, become: {}, cwd: '/srv' }, `sudo -n -H -u root -- sh -c ${q(`cd /srv && sh -c ${q(script)}`)}`],
-    [{ cmd: { script }, become: {}, env: { A: '1' } }, `sudo -n -H -u root -- sh -c ${q(`env A=1 sh -c ${q(script)}`)}`],
-    [{ cmd: { script }, env: {} }, `sh -c ${q(script)}`],
+  const fromStdin = `sh -c 'eval "$(cat)"'`;
+  const cases: [CommandSpec, string, string | undefined][] = [
+    [{ cmd: { script } }, fromStdin, script],
+    [{ cmd: { script }, become: {} }, `sudo -n -H -u root -- sh -c ${q(fromStdin)}`, script],
+    [{ cmd: { script }, become: { user: "x'y" } }, `sudo -n -H -u 'x'\\''y' -- sh -c ${q(fromStdin)}`, script],
+    [{ cmd: { script }, become: { password: 'pw' } }, `sudo -S -p '' -H -u root -- sh -c ${q(fromStdin)}`, `pw\n${script}`],
+    [{ cmd: { script }, become: {}, cwd: '/srv' }, `sudo -n -H -u root -- sh -c ${q(`cd /srv && ${fromStdin}`)}`, script],
+    [{ cmd: { script }, env: { A: '1' } }, `env A=1 ${fromStdin}`, script],
+    // its own stdin: the script stays in the command line
+    [{ cmd: { script }, stdin: 'data' }, `sh -c ${q(script)}`, 'data'],
+    [{ cmd: { script: 'echo short' } }, `sh -c 'echo short'`, undefined],
   ];
-  for (let round = 0; round < 2; round++) {
-    for (const [spec, want] of cases) t.is(renderCommand(spec), want, JSON.stringify({ round, ...spec, cmd: undefined }));
+  for (const [spec, line, input] of cases) {
+    const what = JSON.stringify({ ...spec, cmd: undefined });
+    t.is(renderCommand(spec), line, what);
+    t.is(stdinFor(spec), input, what);
+    t.true(scriptOnStdin(spec) === (input !== undefined && spec.stdin === undefined), what);
   }
-  t.is(execFileSync('dash', ['-c', renderCommand({ cmd: { script } })]).toString(), "it's\n$(id)\n");
+  // on a terminal no EOF reaches the command: inline, as before
+  t.is(renderCommand({ cmd: { script }, become: {} }, true), `sudo -n -H -u root -- sh -c ${q(`sh -c ${q(script)}`)}`);
+  t.is(stdinFor({ cmd: { script }, become: { password: 'pw' } }, true), 'pw\n');
 });
+
+for (const shell of SHELLS) {
+  test(`a script sent over stdin runs as it would inline: output, exit code, $0, stdin at EOF (${shell})`, (t) => {
+    const script = `printf '%s|' "it's" '$(id)' "$0"; if read -r x; then echo "read:$x"; else echo eof; fi\n# ${'x'.repeat(STDIN_SCRIPT_MIN)}\nexit 3\n`;
+    const inline = spawnSync(shell, ['-c', renderCommand({ cmd: { script } }, true)], { input: '' });
+    const spec: CommandSpec = { cmd: { script } };
+    t.true(scriptOnStdin(spec));
+    const viaStdin = spawnSync(shell, ['-c', renderCommand(spec)], { input: stdinFor(spec) });
+    t.is(viaStdin.stdout.toString(), "it's|$(id)|sh|eof\n");
+    t.is(viaStdin.stdout.toString(), inline.stdout.toString());
+    t.is(viaStdin.status, 3);
+    t.is(inline.status, 3);
+  });
+}
 
 test('a hostile become user is quoted', (t) => {
   t.is(renderCommand({ cmd: { argv: ['id'] }, become: { user: "x'; id #" } }), `sudo -n -H -u 'x'\\''; id #' -- sh -c id`);

@@ -22,8 +22,8 @@ const PTY: PseudoTtyOptions = { term: 'dumb', rows: 24, cols: 200, height: 0, wi
 
 export function runExec(client: Client, spec: CommandSpec, opts: { pty: boolean; isLost(): boolean; onStuck(): void }): Promise<RawExec> {
   const started = Date.now();
-  const line = renderCommand(spec);
-  const input = stdinFor(spec);
+  const line = renderCommand(spec, opts.pty);
+  const input = stdinFor(spec, opts.pty);
   const max = spec.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
   const secrets = [...(spec.secrets ?? []), ...(spec.become?.password ? [spec.become.password] : [])];
   return new Promise((resolve) => {
