@@ -18,15 +18,18 @@ export function scriptOnStdin(spec: CommandSpec, pty = false): boolean {
   return 'script' in spec.cmd && spec.cmd.script.length >= STDIN_SCRIPT_MIN && spec.stdin === undefined && !pty;
 }
 
-/** The command body without become: cd, env, then argv or script. */
-function body(spec: CommandSpec, pty: boolean): string {
+/**
+ * The command body without become: cd, env, then argv or script. `scriptArg`: the script is the
+ * shell's $1 (sudo with a password, see renderCommand) rather than read from stdin.
+ */
+function body(spec: CommandSpec, pty: boolean, scriptArg = false): string {
   if ('argv' in spec.cmd && spec.cmd.argv.length === 0) throw new Error('empty argv: a command needs at least a program name');
-  const inner = 'argv' in spec.cmd ? shJoin(spec.cmd.argv) : scriptOnStdin(spec, pty) ? FROM_STDIN : spec.cmd.script;
   const env = Object.entries(spec.env ?? {}).map(([k, v]) => `${assertEnvName(k)}=${shQuote(v)}`);
   // A script runs under sh -c so that env and cwd apply to the whole of it.
+  const script = 'argv' in spec.cmd ? '' : !scriptOnStdin(spec, pty) ? shQuote(spec.cmd.script) : scriptArg ? '"$1"' : shQuote(FROM_STDIN);
   const run = 'argv' in spec.cmd
-    ? (env.length ? `env ${env.join(' ')} ${inner}` : inner)
-    : (env.length ? `env ${env.join(' ')} sh -c ${shQuote(inner)}` : `sh -c ${shQuote(inner)}`);
+    ? (env.length ? `env ${env.join(' ')} ${shJoin(spec.cmd.argv)}` : shJoin(spec.cmd.argv))
+    : (env.length ? `env ${env.join(' ')} sh -c ${script}` : `sh -c ${script}`);
   if (!spec.cwd) return run;
   // `cd -x` would be an option and `cd -` means $OLDPWD: keep a leading dash a path.
   const dir = spec.cwd.startsWith('-') ? `./${spec.cwd}` : spec.cwd;
@@ -40,11 +43,15 @@ function body(spec: CommandSpec, pty: boolean): string {
  * `pty`: the command runs on a terminal (see scriptOnStdin).
  */
 export function renderCommand(spec: CommandSpec, pty = false): string {
-  const b = body(spec, pty);
-  if (!spec.become) return b;
-  const user = spec.become.user ?? 'root';
-  const mode = spec.become.password !== undefined ? "-S -p ''" : '-n';
-  return `sudo ${mode} -H -u ${shQuote(user)} -- sh -c ${shQuote(b)}`;
+  if (!spec.become) return body(spec, pty);
+  const user = shQuote(spec.become.user ?? 'root');
+  if (spec.become.password === undefined) return `sudo -n -H -u ${user} -- sh -c ${shQuote(body(spec, pty))}`;
+  if (!scriptOnStdin(spec, pty)) return `sudo -S -p '' -H -u ${user} -- sh -c ${shQuote(body(spec, pty))}`;
+  // sudo -S takes a wrong password's retries from stdin: the script's lines must not reach it
+  // (each would count as a failed attempt, towards a lockout). The login shell reads the password
+  // line and the script, and gives sudo the password alone; the script goes as an argument.
+  const sudo = `sudo -S -p '' -H -u ${user} -- sh -c ${shQuote(body(spec, pty, true))} sh "$__s"`;
+  return `sh -c ${shQuote(`IFS= read -r __p; __s=$(cat); printf '%s\\n' "$__p" | ${sudo}`)}`;
 }
 
 /** Bytes to write to the channel's stdin: sudo's password line first, then the user's input (or the script, see scriptOnStdin). */

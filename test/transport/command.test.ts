@@ -1,6 +1,6 @@
 import test from 'ava';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { displayCommand, renderCommand, scriptOnStdin, STDIN_SCRIPT_MIN, stdinFor } from '../../src/transport/command.js';
@@ -76,7 +76,8 @@ test('a long script goes over stdin, its command line a constant; with a pty or 
     [{ cmd: { script } }, fromStdin, script],
     [{ cmd: { script }, become: {} }, `sudo -n -H -u root -- sh -c ${q(fromStdin)}`, script],
     [{ cmd: { script }, become: { user: "x'y" } }, `sudo -n -H -u 'x'\\''y' -- sh -c ${q(fromStdin)}`, script],
-    [{ cmd: { script }, become: { password: 'pw' } }, `sudo -S -p '' -H -u root -- sh -c ${q(fromStdin)}`, `pw\n${script}`],
+    // the login shell reads the password line and the script, and gives sudo the password alone
+    [{ cmd: { script }, become: { password: 'pw' } }, `sh -c ${q(`IFS= read -r __p; __s=$(cat); printf '%s\\n' "$__p" | sudo -S -p '' -H -u root -- sh -c 'sh -c "$1"' sh "$__s"`)}`, `pw\n${script}`],
     [{ cmd: { script }, become: {}, cwd: '/srv' }, `sudo -n -H -u root -- sh -c ${q(`cd /srv && ${fromStdin}`)}`, script],
     [{ cmd: { script }, env: { A: '1' } }, `env A=1 ${fromStdin}`, script],
     // its own stdin: the script stays in the command line
@@ -107,6 +108,49 @@ for (const shell of SHELLS) {
     t.is(inline.status, 3);
   });
 }
+
+/** A stand-in for `sudo -S -p '' -H -u USER -- CMD…`: reads password lines from stdin as sudo does (three tries), counting them. */
+function fakeSudo(dir: string): string {
+  const path = join(dir, 'sudo');
+  writeFileSync(path, `#!/bin/sh
+while [ "$1" != -- ]; do shift; done; shift
+n=0
+while [ $n -lt 3 ]; do
+  IFS= read -r pw || break
+  n=$((n + 1))
+  if [ "$pw" = "$FAKE_PW" ]; then echo "$n" >> "$ATTEMPTS"; exec "$@"; fi
+done
+echo "$n" >> "$ATTEMPTS"
+echo "sudo: $n incorrect password attempts" >&2
+exit 1
+`, { mode: 0o755 });
+  return dir;
+}
+
+test('with a sudo password, a script sent over stdin never reaches sudo: a wrong password costs one attempt, not lines of the script', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'rmd-sudo-'));
+  try {
+    fakeSudo(dir);
+    const attempts = join(dir, 'attempts');
+    const script = `printf 'ran:%s\\n' "$(id -u)"; if read -r x; then echo "read:$x"; else echo eof; fi\n${'# filler\n'.repeat(STDIN_SCRIPT_MIN / 8)}exit 4\n`;
+    const env = { ...process.env, PATH: `${dir}:${process.env.PATH}`, FAKE_PW: "pa ss'w$rd", ATTEMPTS: attempts };
+    for (const shell of SHELLS) {
+      const ok: CommandSpec = { cmd: { script }, become: { password: "pa ss'w$rd" } };
+      t.true(scriptOnStdin(ok));
+      const r = spawnSync(shell, ['-c', renderCommand(ok)], { input: stdinFor(ok), env });
+      t.is(r.stdout.toString(), `ran:${process.getuid?.()}\neof\n`, shell);
+      t.is(r.status, 4, shell);
+      t.false(renderCommand(ok).includes('ss\'w$rd'), 'the password is not in the command line');
+      const bad: CommandSpec = { cmd: { script }, become: { password: 'wrong' } };
+      const b = spawnSync(shell, ['-c', renderCommand(bad)], { input: stdinFor(bad), env });
+      t.is(b.status, 1, shell);
+      t.is(b.stdout.toString(), '', `${shell}: nothing ran`);
+    }
+    t.deepEqual(readFileSync(attempts, 'utf8').split('\n').filter(Boolean), ['1', '1', '1', '1'], 'one password line read per run');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 test('a hostile become user is quoted', (t) => {
   t.is(renderCommand({ cmd: { argv: ['id'] }, become: { user: "x'; id #" } }), `sudo -n -H -u 'x'\\''; id #' -- sh -c id`);
