@@ -196,13 +196,14 @@ async function benchCheck(hosts: number, dir: string): Promise<string[]> {
     lines.push(`  ${summary}`);
     lines.push(`  CPU: controller ${(r.cpuMs / 1000).toFixed(1)} s (${(r.cpuMs / hosts).toFixed(2)} ms/host), lab ${(labCpu / 1000).toFixed(1)} s (${(labCpu / hosts).toFixed(2)} ms/host); peak RSS controller ${r.peakRssMb.toFixed(0)} MB, lab ${procRssMb(pid).toFixed(0)} MB; load average ${load0.toFixed(1)} before`);
 
-    // The baseline: the same detection command line, from the product's code.
+    // The baseline: the same detection command line, from the product's code (inline: ansible -m
+    // raw sends no stdin, so the script rides in the command line).
     const modules = defaultRegistry();
     const playbook = loadPlaybook(CHECK_PLAYBOOK, readFileSync(join(root, CHECK_PLAYBOOK), 'utf8'), modules);
     const play = playbook.plays[0]!;
     const facts = play.facts.map((n) => FACTS[n]!);
     const script = batchProbe(facts, { vars: play.vars }, { nonce: newNonce() });
-    const command = renderCommand({ cmd: { script }, become: play.become ? { user: play.becomeUser } : undefined });
+    const command = renderCommand({ cmd: { script }, become: play.become ? { user: play.becomeUser } : undefined }, true);
     const conns = connsOf(inventoryPath);
     const step = Math.max(1, Math.floor(conns.length / CHECK_BASELINE_SAMPLE));
     const sample = conns.filter((_, i) => i % step === 0).slice(0, CHECK_BASELINE_SAMPLE);
