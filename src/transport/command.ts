@@ -27,10 +27,9 @@ function body(spec: CommandSpec, inline: boolean, scriptArg = false): string {
   if ('argv' in spec.cmd && spec.cmd.argv.length === 0) throw new Error('empty argv: a command needs at least a program name');
   const env = Object.entries(spec.env ?? {}).map(([k, v]) => `${assertEnvName(k)}=${shQuote(v)}`);
   // A script runs under sh -c so that env and cwd apply to the whole of it.
-  const script = 'argv' in spec.cmd ? '' : !scriptOnStdin(spec, inline) ? shQuote(spec.cmd.script) : scriptArg ? '"$1"' : shQuote(FROM_STDIN);
-  const run = 'argv' in spec.cmd
-    ? (env.length ? `env ${env.join(' ')} ${shJoin(spec.cmd.argv)}` : shJoin(spec.cmd.argv))
-    : (env.length ? `env ${env.join(' ')} sh -c ${script}` : `sh -c ${script}`);
+  const cmd = 'argv' in spec.cmd ? shJoin(spec.cmd.argv)
+    : `sh -c ${!scriptOnStdin(spec, inline) ? shQuote(spec.cmd.script) : scriptArg ? '"$1"' : shQuote(FROM_STDIN)}`;
+  const run = env.length ? `env ${env.join(' ')} ${cmd}` : cmd;
   if (!spec.cwd) return run;
   // `cd -x` would be an option and `cd -` means $OLDPWD: keep a leading dash a path.
   const dir = spec.cwd.startsWith('-') ? `./${spec.cwd}` : spec.cwd;
