@@ -15,7 +15,7 @@ import type { CommandSpec } from './types.js';
 export const STDIN_SCRIPT_MIN = 4096;
 const FROM_STDIN = 'eval "$(cat)"';
 
-export function scriptOnStdin(spec: CommandSpec, inline = false): boolean {
+export function scriptOnStdin(spec: CommandSpec, inline = false): spec is CommandSpec & { cmd: { script: string } } {
   return 'script' in spec.cmd && spec.cmd.script.length >= STDIN_SCRIPT_MIN && spec.stdin === undefined && !inline;
 }
 
@@ -56,7 +56,7 @@ export function renderCommand(spec: CommandSpec, inline = false): string {
 
 /** Bytes to write to the channel's stdin: sudo's password line first, then the user's input (or the script, see scriptOnStdin). */
 export function stdinFor(spec: CommandSpec, inline = false): string | undefined {
-  const input = scriptOnStdin(spec, inline) ? (spec.cmd as { script: string }).script : spec.stdin;
+  const input = scriptOnStdin(spec, inline) ? spec.cmd.script : spec.stdin;
   if (spec.become?.password !== undefined) return spec.become.password + '\n' + (input ?? '');
   return input;
 }

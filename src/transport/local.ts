@@ -1,9 +1,10 @@
 // The local transport: runs steps on the controller itself through zx (connection: local).
 // The command line is rendered by the same pure code as ssh's, then run by /bin/sh -c.
-// zx (~0.13 s to load) comes in with the first local step, not with every CLI start.
-let zx: Promise<typeof import('zx')> | undefined;
 import { renderCommand, stdinFor } from './command.js';
 import { DEFAULT_MAX_OUTPUT, type CommandSpec, type ExecOutcome, type HostConn, type Transport } from './types.js';
+
+// zx (~0.13 s to load) comes in with the first local step, not with every CLI start.
+let zx: Promise<typeof import('zx')> | undefined;
 
 /** Keep the tail of a stream that outgrew its cap (the end of a log is what explains a failure). */
 export function capTail(text: string, maxBytes: number): { text: string; truncated: boolean } {
