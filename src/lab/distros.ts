@@ -32,8 +32,12 @@ export interface Distro {
   imagickAlias: string | null;         // php-imagick metapackage alongside phpX.Y-imagick
   imagick: string;                     // installed package version
   imagickUpstream: string;             // phpversion("imagick")
-  /** Newer imagick package in the repositories (null: none). */
-  imagickCandidate: { version: string; upstream: string } | null;
+  /**
+   * Newer imagick package in the repositories (null: none), and the libgomp it requires: Imagick
+   * >= 3.5 packages depend on a libgomp built with GCC >= 9 (the incident notes), which the same
+   * repositories offer in this distro's own version scheme.
+   */
+  imagickCandidate: { version: string; upstream: string; gomp: GompBuild } | null;
   magick: { version: string; pkg: string; pkgVersion: string; openmp: string | null; date: string; copyright: string };
   gompPkg: string;
   gomp: GompBuild;
@@ -134,7 +138,7 @@ export const DISTROS: Record<DistroId, Distro> = {
     osRelease: rhel('7 (Core)', 'CentOS Linux 7 (Core)', '7'),
     php: '7.4', phpFull: '7.4.33', apacheVersion: 'Apache/2.4.6 (CentOS)', apachePkgVersion: '2.4.6-99.el7.centos.1', logTid: true,
     imagickPkg: 'php-pecl-imagick', imagickAlias: null, imagick: '3.4.4-1.el7.remi.7.4', imagickUpstream: '3.4.4',
-    imagickCandidate: { version: '3.7.0-1.el7.remi.7.4', upstream: '3.7.0' },
+    imagickCandidate: { version: '3.7.0-1.el7.remi.7.4', upstream: '3.7.0', gomp: gomp('9.3.1-2.el7', '9.3.1 20200408', 'GCC: (GNU) 9.3.1 20200408 (Red Hat 9.3.1-2)', false) },
     magick: { version: '6.9.10-68', pkg: 'ImageMagick6-libs', pkgVersion: '6.9.10.68-3.el7.remi', openmp: 'OpenMP(3.1)', date: '2019-10-05', copyright: 'Copyright: © 1999-2019 ImageMagick Studio LLC' },
     gompPkg: 'libgomp', gomp: gomp('4.8.5-44.el7', '4.8.5 20150623', 'GCC: (GNU) 4.8.5 20150623 (Red Hat 4.8.5-44)', false), gompUpdate: null,
     repoLine: 'remi-php74', libdir: '/usr/lib64',
@@ -144,15 +148,12 @@ export const DISTROS: Record<DistroId, Distro> = {
     osRelease: rhel('8', 'CentOS Linux 8', '8'),
     php: '7.4', phpFull: '7.4.33', apacheVersion: 'Apache/2.4.37 (centos)', apachePkgVersion: '2.4.37-65.module_el8+1069+7d6cd90d', logTid: true,
     imagickPkg: 'php-pecl-imagick', imagickAlias: null, imagick: '3.4.4-1.el8.remi.7.4', imagickUpstream: '3.4.4',
-    imagickCandidate: { version: '3.7.0-1.el8.remi.7.4', upstream: '3.7.0' },
+    imagickCandidate: { version: '3.7.0-1.el8.remi.7.4', upstream: '3.7.0', gomp: gomp('11.2.1-9.el8', '11.2.1 20220127', 'GCC: (GNU) 11.2.1 20220127 (Red Hat 11.2.1-9)', false) },
     magick: { version: '6.9.12-93', pkg: 'ImageMagick6-libs', pkgVersion: '6.9.12.93-1.el8.remi', openmp: 'OpenMP(4.5)', date: '2023-05-28', copyright: 'Copyright: (C) 1999-2023 ImageMagick Studio LLC' },
     gompPkg: 'libgomp', gomp: gomp('8.5.0-22.el8_10', '8.5.0 20210514', 'GCC: (GNU) 8.5.0 20210514 (Red Hat 8.5.0-22)', false), gompUpdate: null,
     repoLine: 'remi-modular', libdir: '/usr/lib64',
   },
 };
-
-/** Imagick >= 3.5 packages depend on libgomp1 (>= 9): the fixed build that comes with them. */
-export const GOMP_WITH_NEW_IMAGICK = gomp('10.2.1-6', '10.2.1 20210110', null, false);
 
 /** Realistic proportions for the `mixed` profile (percent). */
 export const MIXED_WEIGHTS: [DistroId, number][] = [

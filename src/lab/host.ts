@@ -3,7 +3,7 @@
 // the programs that answer from the model (apache2, apachectl, systemctl, curl, php, dpkg…).
 import { createHash } from 'node:crypto';
 import { logLines, reload, serverStatus, type LogEvent, type MasterState } from './apache.js';
-import { DISTROS, GOMP_WITH_NEW_IMAGICK, type Distro, type DistroId, type GompBuild } from './distros.js';
+import { DISTROS, type Distro, type DistroId, type GompBuild } from './distros.js';
 import { synthLibgomp, synthPthreadLib, KEYS_TABLE_BYTES } from './elf-synth.js';
 import { dir, file, link, ROOT, type Cred, type DirNode, type FileNode, type Node } from './fs.js';
 import { BASE_GROUPS, BASE_USERS, binary, buildTree, coreBinaries, LabMachine, type User } from './machine.js';
@@ -785,7 +785,9 @@ export class Host {
     const d = this.d;
     this.packages.set(name, version);
     if (name === d.gompPkg) {
-      const b = d.gompUpdate && d.gompUpdate.pkgVersion === version ? d.gompUpdate : version === GOMP_WITH_NEW_IMAGICK.pkgVersion ? GOMP_WITH_NEW_IMAGICK : d.gomp.pkgVersion === version ? d.gomp : { ...GOMP_WITH_NEW_IMAGICK, pkgVersion: version };
+      const known = [d.gomp, d.gompUpdate, d.imagickCandidate?.gomp].find((g) => g?.pkgVersion === version);
+      // a version the lab does not list: a fixed build under that name
+      const b = known ?? { ...(d.imagickCandidate?.gomp ?? d.gompUpdate ?? d.gomp), leaky: false, pkgVersion: version };
       this.replaceGomp(gompFile(b));
     }
     this.mutations++;
@@ -808,7 +810,7 @@ export class Host {
     const old = this.packages.get(d.gompPkg) ?? null;
     const gccMajor = (v: string) => Number(/^(?:\d+:)?(\d+)/.exec(v)?.[1] ?? 0);
     if (old !== null && gccMajor(old) >= 9) return [];
-    return [{ n: d.gompPkg, v: GOMP_WITH_NEW_IMAGICK.pkgVersion, old }];
+    return [{ n: d.gompPkg, v: d.imagickCandidate.gomp.pkgVersion, old }];
   }
 
   imagickVersion(): string {
@@ -823,7 +825,7 @@ export class Host {
     c.set(d.imagickPkg, [d.imagick, ...(d.imagickCandidate ? [d.imagickCandidate.version] : [])]);
     if (d.imagickAlias) c.set(d.imagickAlias, [d.imagick]);
     // the libgomp a newer Imagick pulls in is offered by the same repositories
-    const gompNew = d.imagickCandidate && ![d.gomp.pkgVersion, d.gompUpdate?.pkgVersion].includes(GOMP_WITH_NEW_IMAGICK.pkgVersion) ? [GOMP_WITH_NEW_IMAGICK.pkgVersion] : [];
+    const gompNew = d.imagickCandidate && ![d.gomp.pkgVersion, d.gompUpdate?.pkgVersion].includes(d.imagickCandidate.gomp.pkgVersion) ? [d.imagickCandidate.gomp.pkgVersion] : [];
     c.set(d.gompPkg, [d.gomp.pkgVersion, ...(d.gompUpdate ? [d.gompUpdate.pkgVersion] : []), ...gompNew]);
     c.set(d.magick.pkg, [d.magick.pkgVersion]);
     c.set(d.family === 'debian' ? 'apache2' : 'httpd', [d.apachePkgVersion]);

@@ -173,22 +173,22 @@ real('real apt: a package not installed plans an install from the real simulatio
 });
 
 test('dependencies the simulation changes: recorded for rollback, or the step is irreversible when one cannot come back', (t) => {
-  const sim = parseRpmSimulation('yum --assumeno install', 'Dependencies Resolved\n====\nUpdating:\n php-pecl-imagick   x86_64   3.7.0-1.el7.remi.7.4   remi-php74   149 k\nUpdating for dependencies:\n libgomp            x86_64   10.2.1-6               base         158 k\n\nTransaction Summary\n====\nUpgrade  1 Package (+1 Dependent package)\nExiting on user command\n', 1);
+  const sim = parseRpmSimulation('yum --assumeno install', 'Dependencies Resolved\n====\nUpdating:\n php-pecl-imagick   x86_64   3.7.0-1.el7.remi.7.4   remi-php74   149 k\nUpdating for dependencies:\n libgomp            x86_64   9.3.1-2.el7            base         158 k\n\nTransaction Summary\n====\nUpgrade  1 Package (+1 Dependent package)\nExiting on user command\n', 1);
   t.true(sim.ok);
-  t.deepEqual([...simulatedDependencies(sim, 'php-pecl-imagick')], [['libgomp', '10.2.1-6']]);
+  t.deepEqual([...simulatedDependencies(sim, 'php-pecl-imagick')], [['libgomp', '9.3.1-2.el7']]);
   const st = () => { const s = state('rpm-probe-php-pecl-imagick-el7.txt', 'php-pecl-imagick'); s.simulation = sim; return s; };
   const args = normalizePackageArgs({ name: 'php-pecl-imagick', version: '>= 3.5.0' });
   const ok = st();
-  ok.dependencies = [{ name: 'libgomp', previous: '4.8.5-44.el7', target: '10.2.1-6', previousDownloadable: true }];
+  ok.dependencies = [{ name: 'libgomp', previous: '4.8.5-44.el7', target: '9.3.1-2.el7', previousDownloadable: true }];
   const p = planPackage(args, ok);
   t.is(p.class, 'reversible');
   t.regex(p.summary, /rollback also restores libgomp 4\.8\.5-44\.el7\]$/);
   t.deepEqual((p.inverse as { dependencies: unknown }).dependencies, ok.dependencies);
   const gone = st();
-  gone.dependencies = [{ name: 'libgomp', previous: '4.8.5-39.el7', target: '10.2.1-6', previousDownloadable: false }];
+  gone.dependencies = [{ name: 'libgomp', previous: '4.8.5-39.el7', target: '9.3.1-2.el7', previousDownloadable: false }];
   const q = planPackage(args, gone);
   t.is(q.class, 'irreversible');
-  t.regex(q.summary, /rollback cannot restore libgomp 4\.8\.5-39\.el7 \(no longer downloadable; 10\.2\.1-6 stays\)/);
+  t.regex(q.summary, /rollback cannot restore libgomp 4\.8\.5-39\.el7 \(no longer downloadable; 9\.3\.1-2\.el7 stays\)/);
   // dnf's "Removing dependent packages:" rows are removals, not part of the previous section
   const rm = parseRpmSimulation('dnf --assumeno remove', 'Dependencies resolved.\nRemoving:\n libgomp   x86_64   8.5.0-22.el8_10   @baseos   300 k\nRemoving dependent packages:\n ImageMagick6-libs   x86_64   6.9.12.93-1.el8.remi   @remi   9.1 M\n\nTransaction Summary\nRemove  2 Packages\nOperation aborted.\n', 1);
   t.deepEqual(rm.remove, ['libgomp 8.5.0-22.el8_10', 'ImageMagick6-libs 6.9.12.93-1.el8.remi']);
