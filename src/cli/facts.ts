@@ -23,6 +23,7 @@ export function gatherFactsWith(): FactGatherer {
       { cache },
     );
     if (g.kind === 'unreachable') return { ok: false, unreachable: true, msg: g.reason };
+    if (g.kind === 'failed') return { ok: false, unreachable: false, msg: g.reason };
     return { ok: true, facts: withRisk(g.values, vars) };
   };
 }

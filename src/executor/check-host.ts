@@ -6,11 +6,14 @@ import type { FactGatherer } from './play-host.js';
 import type { HostResult } from './types.js';
 import { evaluateCondition } from '../playbook/template.js';
 import type { Scope } from './task-scope.js';
+import { withBecome } from './become.js';
 
 export interface CheckDeps {
   transport: Transport;
   emit: Emit;
   gatherFacts?: FactGatherer;
+  /** sudo password (-K), for the fact batch's become. */
+  becomePassword?: string;
 }
 
 /** ok = compliant, failed = non-compliant, unreachable/skipped(error) = could not check. */
@@ -20,7 +23,7 @@ export async function checkHost(host: string, conn: HostConn, play: Play, baseSc
   try {
     const scope: Scope = { ...baseScope };
     if (play.facts.length > 0 && deps.gatherFacts) {
-      const ctx = { host: conn, exec: (spec: Parameters<Transport['exec']>[1]) => deps.transport.exec(conn, { ...spec, become: spec.become ?? (play.become ? { user: play.becomeUser } : undefined) }) };
+      const ctx = { host: conn, exec: (spec: Parameters<Transport['exec']>[1]) => deps.transport.exec(conn, withBecome(spec, play.become ? { user: play.becomeUser } : undefined, deps.becomePassword)) };
       const g = await deps.gatherFacts(ctx, play.facts, scope);
       if (!g.ok) {
         const status = g.unreachable ? 'unreachable' : 'skipped';

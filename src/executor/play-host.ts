@@ -8,6 +8,7 @@ import type { Emit } from '../report/events.js';
 import type { CommandSpec, HostConn, Transport } from '../transport/types.js';
 import type { Clock, HostResult, HostSlot } from './types.js';
 import { evaluateTaskConditions, renderTaskArgs, UnknownDependency, type Scope } from './task-scope.js';
+import { withBecome } from './become.js';
 
 /** Where mutating steps are recorded before they run (the journal implements it). */
 export interface StepRecorder {
@@ -65,12 +66,7 @@ function hostContext(transport: Transport, conn: HostConn, task: Task | undefine
   return {
     host: conn,
     exec(spec: CommandSpec) {
-      return transport.exec(conn, {
-        ...spec,
-        timeoutMs: spec.timeoutMs ?? timeoutMs,
-        become: spec.become ?? (become ? { user, password: deps.becomePassword } : undefined),
-        secrets: [...(spec.secrets ?? []), ...(deps.becomePassword ? [deps.becomePassword] : [])],
-      });
+      return transport.exec(conn, withBecome({ ...spec, timeoutMs: spec.timeoutMs ?? timeoutMs }, become ? { user } : undefined, deps.becomePassword));
     },
   };
 }

@@ -1,6 +1,6 @@
 // One host's facts: one batched probe, split, parsed, then the refine steps (in registry order,
-// each seeing the values before it). Unreachable is a value; a parser that throws becomes an
-// Unknown for that fact only.
+// each seeing the values before it). Unreachable is a value, and so is a probe that never ran
+// (sudo refused it); a parser that throws becomes an Unknown for that fact only.
 import { batchNeedsBecome, batchProbe, newNonce, splitBatch } from './batch.js';
 import { unknown, type Fact, type FactContext, type ProbeOutput, type ProbeRunner } from './types.js';
 
@@ -29,12 +29,15 @@ export async function gatherFacts(
   facts: readonly Fact<any, any>[],
   ctx: FactContext,
   opts: { cache?: Map<string, unknown>; nonce?: string; become?: boolean; timeoutMs?: number } = {},
-): Promise<Gathered | { kind: 'unreachable'; reason: string }> {
+): Promise<Gathered | { kind: 'unreachable'; reason: string } | { kind: 'failed'; reason: string }> {
   const nonce = opts.nonce ?? runNonce(opts.cache);
   const become = opts.become ?? batchNeedsBecome(facts);
   const out = await run(batchProbe(facts, { ...ctx, cache: opts.cache }, { nonce, memo: opts.cache }), { become, timeoutMs: opts.timeoutMs });
   if ('kind' in out && out.kind === 'unreachable') return out;
   const res = out as ProbeOutput;
+  // The header is the batch's first output: without it no fact ran, and a fact-by-fact "unknown"
+  // would hide the one reason behind all of them (and leave the play's facts without their keys).
+  if (!res.stdout.includes(`@@remediate-batch ${nonce}@@`)) return { kind: 'failed', reason: didNotRun(res, become) };
   const sections = splitBatch(res.stdout, nonce);
   const values: Record<string, unknown> = {};
   const raw: Record<string, ProbeOutput> = {};
@@ -57,4 +60,16 @@ export async function gatherFacts(
     }
   }
   return { kind: 'facts', values, raw };
+}
+
+/** Why the probe printed not even its header, with sudo's own words and what to do about them. */
+function didNotRun(res: ProbeOutput, become: boolean): string {
+  const tail = res.stderr.trim().split('\n').slice(-2).join(' / ') || 'no output';
+  let hint = '';
+  if (become && /password is required|a terminal is required|no askpass/i.test(res.stderr)) {
+    hint = ' (the facts read root-only files through sudo, which wants a password here: give it with -K or --become-password-env NAME)';
+  } else if (become && /incorrect password/i.test(res.stderr)) {
+    hint = ' (sudo refused the password given)';
+  }
+  return `the fact probe did not run (exit ${res.exitCode ?? 'none'}): ${tail}${hint}`;
 }

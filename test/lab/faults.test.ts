@@ -10,6 +10,7 @@ import type { HostFaults } from '../../src/lab/host.js';
 import { createSshTransport } from '../../src/transport/ssh/index.js';
 import type { ExecOutcome, HostConn } from '../../src/transport/types.js';
 import { atomicWriteScript } from '../../src/modules/copy.js';
+import { cli } from '../helpers/cli.js';
 
 const FAULTS: Record<number, HostFaults> = {
   0: { unreachable: true },
@@ -115,6 +116,38 @@ test('sudo needs a password: -n refused; the password over stdin (sudo -S) works
   const ok = exitOf(await ssh.exec(conns[6], { cmd: { argv: ['id', '-u'] }, become: { password: FAULTS[6].sudoPassword } }));
   t.is(ok?.exitCode, 0);
   t.is(ok?.stdout, '0\n');
+});
+
+// The fact batch reads root-only files through sudo. Its own `become` once dropped the run's
+// password, so -K never reached it: every host whose sudo wants a password could not be checked,
+// and plan failed it on "undefined variable 'facts.php_extension.apache'".
+const sudoCases: { name: string; args: string[]; env: Record<string, string>; code: number; says: RegExp }[] = [
+  { name: 'no password: could not check, and why', args: [], env: {}, code: 16, says: /could not check: \[web-0007\] the fact probe did not run[^]*COULD NOT CHECK: not checked: the fact probe did not run \(exit 1\): sudo: a password is required \(.*-K or --become-password-env NAME\)/ },
+  { name: 'a wrong password: could not check, sudo refused it', args: ['--become-password-env', 'LAB_PW'], env: { LAB_PW: 'wrong' }, code: 16, says: /the fact probe did not run \(exit 1\): .*incorrect password.*\(sudo refused the password given\)/ },
+  { name: 'the password: facts gathered, keys measured as root', args: ['--become-password-env', 'LAB_PW'], env: { LAB_PW: FAULTS[6].sudoPassword! }, code: -1, says: /1 hosts: \d compliant, \d non-compliant, 0 waived, 0 could not be checked/ },
+];
+for (const c of sudoCases) {
+  test.serial(`check on a host whose sudo wants a password: ${c.name}`, async (t) => {
+    const report = join(dir, `sudo-${sudoCases.indexOf(c)}.json`);
+    const r = await cli(['check', 'playbooks/imagick.yml', '-i', lab.inventoryPath, '-l', conns[6].name, '--report', `json:${report}`, ...c.args], { cwd: process.cwd(), env: c.env });
+    if (c.code >= 0) t.is(r.code, c.code, r.out + r.err);
+    else t.false([16, 64, 70].includes(r.code), r.out + r.err);
+    t.regex(r.out, c.says);
+    t.notRegex(r.out, /undefined variable/);
+    t.false((r.out + r.err).includes(FAULTS[6].sudoPassword!), 'the password is in no output');
+    const row = (JSON.parse(readFileSync(report, 'utf8')) as { hosts: { keys_in_use: number | null }[] }).hosts[0];
+    t.is(row.keys_in_use, c.code === 16 ? null : lab.status({ perHost: true }).perHost![6].keys_in_use);
+  });
+}
+
+test.serial('plan on a host whose sudo wants a password: without it the host fails on the reason, not on a playbook expression', async (t) => {
+  const r = await cli(['plan', 'playbooks/imagick.yml', '-i', lab.inventoryPath, '-l', conns[6].name], { cwd: process.cwd() });
+  t.is(r.code & 2, 2, r.out + r.err);
+  t.regex(r.out, /failed: \[web-0007\] the fact probe did not run \(exit 1\): sudo: a password is required/);
+  t.notRegex(r.out, /undefined variable/);
+  const ok = await cli(['plan', 'playbooks/imagick.yml', '-i', lab.inventoryPath, '-l', conns[6].name, '--become-password-env', 'LAB_PW'], { cwd: process.cwd(), env: { LAB_PW: FAULTS[6].sudoPassword! } });
+  t.is(ok.code & 2, 0, ok.out + ok.err);
+  t.regex(ok.out, /1 host\(s\): 1 with steps to act on|1 host\(s\): 0 with steps to act on, 1 with nothing to change/);
 });
 
 test('slow command: the transport times it out', async (t) => {

@@ -18,6 +18,7 @@ const table: Array<{ event: Event; want: string | undefined }> = [
   { event: { kind: 'host.plan', host: 'w', task: 'verify', status: 'unknown', reason: 'depends on pkg' }, want: 'unknown: [w] verify (depends on pkg)' },
   { event: { kind: 'host.end', host: 'w', status: 'ok' }, want: undefined },
   { event: { kind: 'host.end', host: 'w', status: 'unreachable', msg: 'timed out' }, want: 'unreachable: [w] timed out' },
+  { event: { kind: 'host.end', host: 'w', status: 'skipped', msg: 'the fact probe did not run (exit 1): sudo: a password is required' }, want: 'could not check: [w] the fact probe did not run (exit 1): sudo: a password is required' },
   { event: { kind: 'host.start', host: 'w' }, want: undefined },
   { event: { kind: 'host.check', host: 'w', id: 'single-thread', status: 'pass' }, want: 'compliant: [w] single-thread' },
   {

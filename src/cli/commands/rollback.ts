@@ -21,6 +21,7 @@ import { createReporter } from '../reporter.js';
 import { createTransport } from '../transport.js';
 import { realClock } from '../clock.js';
 import { becomePassword, type HostOptions } from '../setup.js';
+import { withBecome } from '../../executor/become.js';
 
 export interface RollbackOptions extends HostOptions { journal?: string; yes?: boolean }
 
@@ -105,7 +106,7 @@ export async function rollbackCommand(runArg: string, opts: RollbackOptions, io:
             return { host, status: 'failed', msg };
           }
           try {
-            const ctx = { host: conn, exec: (spec: Parameters<typeof transport.exec>[1]) => transport.exec(conn, { ...spec, become: spec.become ?? (becomeUser ? { user: becomeUser, password: secret } : undefined) }) };
+            const ctx = { host: conn, exec: (spec: Parameters<typeof transport.exec>[1]) => transport.exec(conn, withBecome(spec, becomeUser ? { user: becomeUser } : undefined, secret)) };
             let u = await undoHost(byHost.get(host)!, ctx, modules, { rollback: (sid, s) => journal.recordRollback(sid, s) });
             const which = playbook && u.status === 'restored' ? handlersToRerun(playbook, byHost.get(host)!) : undefined;
             if (which) {
