@@ -17,16 +17,21 @@ function countOf(count: number | string, of: number): number {
  *   appearance; with `count` too, up to `count` hosts per value (a percentage is of that
  *   value's hosts).
  * No canary, or a count of 0, picks nobody.
+ * Only `eligible` hosts are picked (all when absent): a host the plan could not reach or read
+ * proves nothing as a canary, and would stop the rollout at its first stage on every run of a
+ * fleet that always has a few such hosts. It goes with the batches, where unreachable is not
+ * failed. A `count` percentage stays a percentage of all hosts.
  */
-export function pickCanary(hosts: readonly string[], canary: Canary | undefined, key?: (host: string) => string): string[] {
+export function pickCanary(hosts: readonly string[], canary: Canary | undefined, key?: (host: string) => string, eligible?: (host: string) => boolean): string[] {
   if (!canary) return [];
+  const pool = eligible ? hosts.filter(eligible) : hosts;
   if (canary.per === undefined) {
     if (canary.count === undefined) return [];
-    return hosts.slice(0, countOf(canary.count, hosts.length));
+    return pool.slice(0, countOf(canary.count, hosts.length));
   }
   if (!key) throw new Error(`canary per: ${canary.per.source} needs each host's key value, and none was given`);
   const groups = new Map<string, string[]>();
-  for (const h of hosts) {
+  for (const h of pool) {
     const k = key(h);
     let g = groups.get(k);
     if (!g) groups.set(k, (g = []));
@@ -37,5 +42,5 @@ export function pickCanary(hosts: readonly string[], canary: Canary | undefined,
     const n = canary.count === undefined ? 1 : countOf(canary.count, members.length);
     for (const h of members.slice(0, n)) picked.add(h);
   }
-  return hosts.filter((h) => picked.has(h));
+  return pool.filter((h) => picked.has(h));
 }

@@ -48,6 +48,8 @@ export interface RunPlaybookInput {
   unlockHost?(host: string): void;
   rollbackHost?(host: string): Promise<'restored' | 'failed'>;
   seed?: number;
+  /** Hosts apply's plan pass reached and read: canaries come from them, the others go last. */
+  reached?(host: string): boolean;
   /** plan mode: hosts to plan as canaries (their `when: is_canary` steps are shown). */
   canaryHosts?: ReadonlySet<string>;
   /** A message refuses the host after its facts are read, before any task (saved-plan drift). */
@@ -149,6 +151,7 @@ export async function runPlaybook(input: RunPlaybookInput): Promise<PlayOutcome[
       forks: input.forks,
       groupsOf: (h) => input.inventory.groupsOf(h),
       canaryKey: play.rollout.canary?.per ? (h) => canaryKeyOf(h) : undefined,
+      reached: input.reached,
       runHost: runOne,
       rollbackHost: readOnly ? undefined : input.rollbackHost,
       rollbackPolicy: readOnly ? 'none' : play.rollback,

@@ -7,7 +7,9 @@
 // - Ansible's percentage counts only hosts in `_failed_hosts`: a host that is unreachable does
 //   not count toward max_fail_percentage (ansible/ansible#56265, still open), yet it does
 //   count toward "the whole batch failed". remediate makes the first a setting,
-//   `unreachableCountsAsFailed`; the whole-batch rule always counts unreachable hosts.
+//   `unreachableCountsAsFailed`; the whole-batch rule always counts unreachable hosts, except in
+//   a batch made only of hosts apply's plan pass could not reach (remediate plans first, Ansible
+//   does not: those hosts go last, and their being down again says nothing about the change).
 
 export interface BatchTally {
   size: number;
@@ -15,6 +17,8 @@ export interface BatchTally {
   unreachable: number;
   /** hosts that finished (any status) */
   done: number;
+  /** hosts of the batch that apply's plan pass could not reach or read */
+  unreachedByPlan?: number;
 }
 
 export interface ThresholdRule {
@@ -45,7 +49,8 @@ export function batchStopReason(index: number, t: BatchTally, rule: ThresholdRul
     const what = rule.unreachableCountsAsFailed ? 'failed or unreachable' : 'failed';
     return `batch ${index}: ${countedFailures(t, rule)} of ${t.size} hosts ${what} (${round(failedPercent(t, rule))}%), over max_fail_percentage ${rule.maxFailPercentage}`;
   }
-  if (t.size > 0 && t.failed + t.unreachable === t.size) return `batch ${index}: every host failed or was unreachable`;
+  // A batch of hosts that were down when planned (they go last) tells nothing new about the change.
+  if (t.size > 0 && t.failed + t.unreachable === t.size && (t.unreachedByPlan ?? 0) < t.size) return `batch ${index}: every host failed or was unreachable`;
   return undefined;
 }
 

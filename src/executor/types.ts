@@ -40,6 +40,8 @@ export interface RolloutOptions {
   groupsOf(host: string): string[];
   /** For canary `per:` selection: the distinct-value key of a host (already evaluated). */
   canaryKey?(host: string): string;
+  /** Hosts the plan reached and read: only they may be canaries, and the others go last. */
+  reached?(host: string): boolean;
   runHost(host: string, slot: HostSlot): Promise<HostResult>;
   /** Undo a host's changes (rollback policy); absent = rollback unsupported here. */
   rollbackHost?(host: string): Promise<'restored' | 'failed'>;

@@ -61,6 +61,7 @@ export async function planPass(input: PlanPassInput, emit: Emit): Promise<PlanPa
     const schedule = planRollout(selected, play.rollout, {
       seed: input.seed,
       canaryKey: play.rollout.canary?.per ? canaryKeyFn(play, input.inventory, input.extraVars, (h) => facts.get(h)) : undefined,
+      reached: (h) => hosts.get(h)?.status === 'planned',
     });
     plays.push({ play: play.name, hosts: selected.length, schedule });
     for (const h of schedule.canary) if (hosts.get(h)?.status === 'planned') canaries.add(h);

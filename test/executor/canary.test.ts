@@ -7,7 +7,10 @@ const hosts = ['deb1', 'deb2', 'rhel1', 'deb3', 'rhel2', 'alma1', 'rhel3', 'deb4
 const distro: Record<string, string> = { deb: 'debian', rhel: 'rhel', alma: 'alma' };
 const keyOf = (h: string) => distro[h.replace(/\d+$/, '')];
 
-const table: Array<{ title: string; canary: Canary | undefined; want: string[] }> = [
+// deb1 and rhel1 were unreachable when planned, alma1 and alma2 failed reading facts
+const reached = (h: string) => !['deb1', 'rhel1', 'alma1', 'alma2'].includes(h);
+
+const table: Array<{ title: string; canary: Canary | undefined; want: string[]; eligible?: (h: string) => boolean }> = [
   { title: 'no canary', canary: undefined, want: [] },
   { title: 'a count', canary: { count: 2, gates: [] }, want: ['deb1', 'deb2'] },
   { title: 'a percentage of all hosts', canary: { count: '20%', gates: [] }, want: ['deb1', 'deb2'] },
@@ -17,11 +20,15 @@ const table: Array<{ title: string; canary: Canary | undefined; want: string[] }
   { title: 'one per distinct value, first in order of each', canary: { per: { source: '{{ facts.os.distro }}', pos }, gates: [] }, want: ['deb1', 'rhel1', 'alma1'] },
   { title: 'two per distinct value', canary: { count: 2, per: { source: '{{ facts.os.distro }}', pos }, gates: [] }, want: ['deb1', 'deb2', 'rhel1', 'rhel2', 'alma1', 'alma2'] },
   { title: '40% of each value (at least one)', canary: { count: '40%', per: { source: '{{ facts.os.distro }}', pos }, gates: [] }, want: ['deb1', 'deb2', 'rhel1', 'alma1'] },
+  { title: 'a count from the hosts the plan reached', canary: { count: 2, gates: [] }, eligible: reached, want: ['deb2', 'deb3'] },
+  { title: 'a percentage stays of all hosts, picked from those reached', canary: { count: '30%', gates: [] }, eligible: reached, want: ['deb2', 'deb3', 'rhel2'] },
+  { title: 'one per value from those reached; a value with none reached has no canary', canary: { per: { source: '{{ facts.os.distro }}', pos }, gates: [] }, eligible: reached, want: ['deb2', 'rhel2'] },
+  { title: 'none reached: no canary', canary: { count: 3, gates: [] }, eligible: () => false, want: [] },
 ];
 
 for (const row of table) {
   test(`pickCanary: ${row.title}`, (t) => {
-    t.deepEqual(pickCanary(hosts, row.canary, keyOf), row.want);
+    t.deepEqual(pickCanary(hosts, row.canary, keyOf, row.eligible), row.want);
   });
 }
 

@@ -197,6 +197,27 @@ test('a failing canary stops the rollout before any other host is touched', asyn
   }
 });
 
+test('hosts the plan could not reach: never canaries, last in the order; a batch of only them does not stop the rollout', async (t) => {
+  const down = ['h01', 'h04', 'h05'];
+  const reached = (h: string) => !down.includes(h);
+  const plan = planRollout(hostNames(10), rollout({ canary: { count: 2, gates: [] }, serial: [1, 2, 1] }), { reached });
+  t.deepEqual(plan.canary, ['h02', 'h03']);
+  t.deepEqual(plan.order, ['h02', 'h03', 'h06', 'h07', 'h08', 'h09', 'h10', 'h01', 'h04', 'h05']);
+
+  // batches after the canaries: [h06] [h07 h08] [h09] [h10] [h01] [h04] [h05]: the last three are
+  // down again, one at a time; each would have stopped the rollout alone, and h04, h05 been left
+  const fleet = new Fleet({ outcome: failing(down, 'unreachable') });
+  const r = await runRollout(fleet.options(hostNames(10), rollout({ canary: { count: 2, gates: [] }, serial: [1, 2, 1] }), { reached }));
+  t.is(r.stopReason, undefined);
+  t.deepEqual(fleet.started.slice(-3), down);
+  t.is(r.results.size, 10);
+
+  // a batch that mixes them with a host the plan reached still stops when all are down
+  const stopper = new Fleet({ outcome: failing(['h09', 'h10', 'h01'], 'unreachable') });
+  const st = await runRollout(stopper.options(hostNames(10), rollout({ serial: [8, 2] }), { reached: (h) => h !== 'h01' }));
+  t.regex(st.stopReason ?? '', /batch 2: every host failed or was unreachable/, 'h10 and h01: h10 was reached by the plan');
+});
+
 test('a passing canary runs first, in its own stage, and is not run again', async (t) => {
   const fleet = new Fleet({ outcome: (_h, slot) => ({ status: 'changed', gatesPassed: slot.canary ? true : undefined }) });
   const hosts = hostNames(20);

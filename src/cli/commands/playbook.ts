@@ -237,6 +237,8 @@ export async function playbookCommand(command: 'apply' | 'plan' | 'check', playb
   };
   // Facts seen by apply's preview: what canary `per:` keys (one host per distro, …) are read from.
   const previewFacts = new Map<string, Record<string, unknown>>();
+  // Hosts apply's preview reached and read: the only ones the rollout may make canaries.
+  const previewPlanned = new Set<string>();
   let refused = new Map<string, string[]>();
   let fingerprintOf: ((host: string) => string | undefined) | undefined;
   try {
@@ -280,6 +282,7 @@ export async function playbookCommand(command: 'apply' | 'plan' | 'check', playb
       };
       const { pass, schedules } = await plansFor(collect);
       for (const [h, f] of pass.facts) previewFacts.set(h, f);
+      for (const [h, p] of pass.hosts) if (p.status === 'planned') previewPlanned.add(h);
       if (io.signal.aborted) return EXIT.ABORTED;
       // A saved plan was read when it was made: show its schedule, not the whole plan again.
       if (!opts.json) io.out((saved ? `Applying the saved plan ${opts.plan} (${Object.keys(saved.hosts).length} hosts, made ${saved.createdAt} by ${saved.createdBy.user}@${saved.createdBy.host})\n` : preview.planText() + '\n\n') + schedules.map((s) => renderSchedule(s, humanMs)).join('\n') + '\n');
@@ -338,6 +341,7 @@ export async function playbookCommand(command: 'apply' | 'plan' | 'check', playb
       doneTasks: opts.resume ? (h) => opts.resume!.done.get(h) ?? new Set() : undefined,
       touchedTasks: opts.resume?.touched ? (h) => opts.resume!.touched!.get(h) ?? new Set() : undefined,
       factsFor: (h) => previewFacts.get(h),
+      reached: command === 'apply' ? (h) => previewPlanned.has(h) : undefined,
       // A saved plan holds between the preview and each host's turn: drift then refuses it too.
       admit: fingerprintOf
         ? (h, facts) => {
