@@ -35,12 +35,31 @@ function groupsOf(report: CheckReport): Group[] {
       const ids = failing(r);
       const expected = r.assertions.filter((a) => a.status === 'fail').map((a) => `${a.id}: ${a.expected ?? '?'}`).join('; ');
       put(`1 ${ids.join(',')}`, { title: `NON-COMPLIANT: ${ids.join(', ')}`, color: 'red', detail: `expected ${expected}`, observed: true }, r);
-    } else if (r.status === 'error') put(`2 ${r.reason}`, { title: `COULD NOT CHECK: ${r.reason}`, color: 'bright red', observed: false }, r);
-    else if (r.status === 'unreachable') put(`3 ${r.reason}`, { title: `COULD NOT CHECK: ${r.reason}`, color: 'bright red', observed: false }, r);
+    } else if (r.status === 'error' || r.status === 'unreachable') {
+      // One cause, one group: the reason without what names this host (its address, name, key).
+      const cause = causeOf(r.reason, r.host);
+      put(`${r.status === 'error' ? 2 : 3} ${cause}`, { title: `COULD NOT CHECK: ${cause}`, color: 'bright red', detail: cause === r.reason ? undefined : `e.g. ${r.host}: ${r.reason}`, observed: false }, r);
+    }
     else if (r.status === 'waived') put(`4 ${r.reason}`, { title: `WAIVED: ${r.reason.replace(/^waived: /, '')}`, color: 'cyan', observed: false }, r);
     else if (r.risk && r.risk !== 'safe') put(`5 ${r.risk}`, { title: `COMPLIANT BUT ${r.risk.toUpperCase()}`, color: r.risk === 'unknown' ? 'yellow' : 'bright purple', detail: r.risk === 'unknown' ? 'the forecast could not be made' : 'the master leaks a pthread key per reload', observed: false }, r);
   }
   return [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, g]) => g);
+}
+
+/**
+ * A could-not-check reason with the parts that name one host taken out: `user@address:port: `
+ * prefixes, addresses, the host's name, key fingerprints, known_hosts line numbers. Fifty hosts
+ * refusing connections are then one group, not fifty groups of one.
+ */
+export function causeOf(reason: string, host: string): string {
+  return reason
+    .split(host).join('HOST')
+    .replace(/[\w.+-]+@(?:\[[^\]\s]*\]|[^\s:@]+):\d+: /g, '')
+    .replace(/HOST: /g, '')
+    .replace(/\[[0-9a-fA-F:.]+\]:\d+|\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b/g, 'ADDRESS')
+    .replace(/SHA256:[A-Za-z0-9+/]+=*/g, 'SHA256:…')
+    .replace(/(known_hosts):\d+/g, '$1:N')
+    .replace(/-R '[^']*'/g, "-R 'ADDRESS'");
 }
 
 function observedText(r: HostCheckRow): string {

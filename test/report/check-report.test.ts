@@ -118,7 +118,7 @@ test('terminal table: grouped by reason, expected and observed shown, safe compl
     'NON-COMPLIANT: single-thread',
     'NON-COMPLIANT: single-thread, imagick-3.5',
     'COULD NOT CHECK: not checked: fact probe failed: sh: 1: syntax error',
-    'COULD NOT CHECK: unreachable: connect ECONNREFUSED 10.0.0.9:22',
+    'COULD NOT CHECK: unreachable: connect ECONNREFUSED ADDRESS',
     'COMPLIANT BUT AT-RISK',
     'COMPLIANT BUT CRITICAL',
   ]);
@@ -168,4 +168,27 @@ test("a settling builder drops a host's facts once the host has ended (memory st
   };
   t.true(factsHeld(new CheckReportBuilder()) > 0, 'the plain fold keeps them (it may be asked for other horizons)');
   t.is(factsHeld(new CheckReportBuilder({})), 0);
+});
+
+test('could-not-check hosts group by cause: their addresses, names, keys and known_hosts lines taken out', (t) => {
+  const reasons: [string, string][] = [
+    ['web-0015', 'lab@127.77.0.15:2222: TCP connect to 127.77.0.15:2222 failed: connect ECONNREFUSED 127.77.0.15:2222 (after 3 attempts)'],
+    ['web-0058', 'lab@127.77.0.58:2222: TCP connect to 127.77.0.58:2222 failed: connect ECONNREFUSED 127.77.0.58:2222 (after 3 attempts)'],
+    ['web-0179', "lab@127.77.0.179:2222: HOST KEY CHANGED for [127.77.0.179]:2222: the server offered ssh-ed25519 SHA256:DxaEy3Ko7YrwmP2NfRPvhL+yuhGXl/zvRW78tMki8zc but /k/known_hosts:179 holds a different ssh-ed25519 key. Refusing to connect; remove that line (ssh-keygen -R '[127.77.0.179]:2222' -f /k/known_hosts)"],
+    ['web-0198', "lab@127.77.0.198:2222: HOST KEY CHANGED for [127.77.0.198]:2222: the server offered ssh-ed25519 SHA256:7BHstu39h1MukhKPwD2zlpgmMwVNE2WxukkdHJCqv1g but /k/known_hosts:199 holds a different ssh-ed25519 key. Refusing to connect; remove that line (ssh-keygen -R '[127.77.0.198]:2222' -f /k/known_hosts)"],
+    ['web-0143', 'web-0143: connection lost while the command was running (its outcome is unknown)'],
+    ['web-0208', 'web-0208: connection lost while the command was running (its outcome is unknown)'],
+    ['db1', 'deploy@[2001:db8::5]:22: timed out after 10000 ms during SSH handshake'],
+  ];
+  const text = renderCheckTable(foldCheckReport(checkEvents('r', reasons.map(([host, unreachable]) => ({ host, unreachable }))), { now: NOW }), { color: false });
+  const groups = text.split('\n').filter((l) => /^[A-Z]/.test(l));
+  t.deepEqual(groups, [
+    'COULD NOT CHECK: unreachable: connection lost while the command was running (its outcome is unknown) (2 hosts)',
+    "COULD NOT CHECK: unreachable: HOST KEY CHANGED for ADDRESS: the server offered ssh-ed25519 SHA256:… but /k/known_hosts:N holds a different ssh-ed25519 key. Refusing to connect; remove that line (ssh-keygen -R 'ADDRESS' -f /k/known_hosts) (2 hosts)",
+    'COULD NOT CHECK: unreachable: TCP connect to ADDRESS failed: connect ECONNREFUSED ADDRESS (after 3 attempts) (2 hosts)',
+    'COULD NOT CHECK: unreachable: timed out after 10000 ms during SSH handshake (1 host)',
+  ].sort((a, b) => (a < b ? -1 : 1)));
+  // each group names one host's own words, and lists every host
+  t.regex(text, /e\.g\. web-0015: unreachable: lab@127\.77\.0\.15:2222: TCP connect to 127\.77\.0\.15:2222 failed/);
+  for (const [host] of reasons) t.regex(text, new RegExp(`^  ${host} `, 'm'));
 });
