@@ -5,6 +5,7 @@
 // Hosts group by what will happen (task, status, class, diff), not by the per-host wording of
 // the reason (PIDs, generation counters), which is shown from the group's first host.
 import type { Event } from './events.js';
+import { causeOf } from './cause.js';
 
 interface Line { task: string; status: string; reason?: string; diff?: string; class?: string }
 
@@ -13,9 +14,12 @@ const QUIET = (l: Line) => l.status === 'ok' || (l.status === 'skip' && l.reason
 export class PlanSummary {
   private readonly byHost = new Map<string, Line[]>();
   private readonly unreachable = new Map<string, string>();
+  /** hosts that failed; those without a planned step failed before planning (facts, a lock) */
+  private readonly failed = new Map<string, string>();
 
   add(e: Event): void {
     if (e.kind === 'host.end' && e.status === 'unreachable') this.unreachable.set(e.host, e.msg ?? '');
+    if (e.kind === 'host.end' && e.status === 'failed') this.failed.set(e.host, e.msg ?? '');
     if (e.kind !== 'host.plan') return;
     let lines = this.byHost.get(e.host);
     if (!lines) this.byHost.set(e.host, (lines = []));
@@ -43,8 +47,9 @@ export class PlanSummary {
     const out: string[] = [];
     const groups = this.groups();
     const acting = groups.filter((g) => g.lines.some((l) => l.status !== 'skip')).reduce((n, g) => n + g.hosts.length, 0);
-    const total = this.byHost.size + [...this.unreachable.keys()].filter((h) => !this.byHost.has(h)).length;
-    out.push(`${n(total)} host(s): ${n(acting)} with steps to act on, ${n(this.byHost.size - acting)} with nothing to change${this.unreachable.size ? `, ${n(this.unreachable.size)} unreachable` : ''}`);
+    const early = new Map([...this.failed].filter(([h]) => !this.byHost.has(h)));
+    const total = this.byHost.size + new Set([...this.unreachable.keys(), ...early.keys()].filter((h) => !this.byHost.has(h))).size;
+    out.push(`${n(total)} host(s): ${n(acting)} with steps to act on, ${n(this.byHost.size - acting)} with nothing to change${this.unreachable.size ? `, ${n(this.unreachable.size)} unreachable` : ''}${early.size ? `, ${n(early.size)} failed before planning` : ''}`);
     for (const g of groups) {
       const who = g.hosts.length === 1 ? g.hosts[0] : `${n(g.hosts.length)} hosts (${g.hosts.slice(0, 5).join(', ')}${g.hosts.length > 5 ? ', …' : ''})`;
       const act = g.lines.filter((l) => l.status === 'change' || l.status === 'fail' || l.status === 'unknown').length;
@@ -59,9 +64,18 @@ export class PlanSummary {
         if (l.diff) out.push(l.diff.trimEnd().split('\n').map((d) => `      ${d}`).join('\n'));
       });
     }
-    if (this.unreachable.size) {
-      const hosts = [...this.unreachable.keys()];
-      out.push(`${n(hosts.length)} unreachable (${hosts.slice(0, 5).join(', ')}${hosts.length > 5 ? ', …' : ''}): not planned — ${[...this.unreachable.values()][0]}`);
+    // Hosts not planned, a line per cause (largest first): one host's own words, or the cause
+    // without what names a host when several share it.
+    for (const [word, why] of [['unreachable', this.unreachable], ['failed', early]] as const) {
+      const byCause = new Map<string, [string, string][]>();
+      for (const [h, msg] of why) {
+        const c = causeOf(msg, h);
+        byCause.set(c, [...(byCause.get(c) ?? []), [h, msg]]);
+      }
+      for (const [cause, hs] of [...byCause].sort((a, b) => b[1].length - a[1].length)) {
+        const names = hs.map(([h]) => h);
+        out.push(`${n(hs.length)} ${word} (${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''}): not planned — ${hs.length === 1 ? hs[0][1] : cause}`);
+      }
     }
     return out.join('\n');
   }

@@ -4,6 +4,7 @@
 // versions). Safe compliant hosts are only counted. Long groups are cut; the reports have all.
 import { paint, type Color } from './color.js';
 import type { CheckReport, HostCheckRow } from './check-report.js';
+import { causeOf } from './cause.js';
 
 export interface TerminalOptions {
   color: boolean;
@@ -44,22 +45,6 @@ function groupsOf(report: CheckReport): Group[] {
     else if (r.risk && r.risk !== 'safe') put(`5 ${r.risk}`, { title: `COMPLIANT BUT ${r.risk.toUpperCase()}`, color: r.risk === 'unknown' ? 'yellow' : 'bright purple', detail: r.risk === 'unknown' ? 'the forecast could not be made' : 'the master leaks a pthread key per reload', observed: false }, r);
   }
   return [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, g]) => g);
-}
-
-/**
- * A could-not-check reason with the parts that name one host taken out: `user@address:port: `
- * prefixes, addresses, the host's name, key fingerprints, known_hosts line numbers. Fifty hosts
- * refusing connections are then one group, not fifty groups of one.
- */
-export function causeOf(reason: string, host: string): string {
-  return reason
-    .split(host).join('HOST')
-    .replace(/[\w.+-]+@(?:\[[^\]\s]*\]|[^\s:@]+):\d+: /g, '')
-    .replace(/HOST: /g, '')
-    .replace(/\[[0-9a-fA-F:.]+\]:\d+|\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b/g, 'ADDRESS')
-    .replace(/SHA256:[A-Za-z0-9+/]+=*/g, 'SHA256:…')
-    .replace(/(known_hosts):\d+/g, '$1:N')
-    .replace(/-R '[^']*'/g, "-R 'ADDRESS'");
 }
 
 function observedText(r: HostCheckRow): string {

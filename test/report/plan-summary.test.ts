@@ -45,3 +45,21 @@ test('a skip with a reason stays in, and splits groups by that reason', (t) => {
   t.regex(text, /c: nothing to change/);
   t.regex(text, /1 unreachable \(d\): not planned — connect ECONNREFUSED/);
 });
+
+test('hosts not planned: a line per cause, failed-before-planning hosts counted too', (t) => {
+  const s = new PlanSummary();
+  s.add({ kind: 'host.plan', host: 'a', task: 'ini', status: 'change' });
+  for (const [h, ip] of [['b', '10.0.0.2'], ['c', '10.0.0.3'], ['d', '10.0.0.4']]) {
+    s.add({ kind: 'host.end', host: h, status: 'unreachable', msg: `lab@${ip}:22: TCP connect to ${ip}:22 failed: connect ECONNREFUSED ${ip}:22` });
+  }
+  s.add({ kind: 'host.end', host: 'e', status: 'unreachable', msg: 'e: connection lost while the command was running' });
+  for (const h of ['f', 'g']) s.add({ kind: 'host.end', host: h, status: 'failed', msg: 'the fact probe did not run (exit 1): sudo: a password is required' });
+  s.add({ kind: 'host.plan', host: 'x', task: 'ini', status: 'fail', reason: 'disk full' });
+  s.add({ kind: 'host.end', host: 'x', status: 'failed', msg: 'disk full' });
+  const text = s.render();
+  t.regex(text, /^8 host\(s\): 2 with steps to act on, 0 with nothing to change, 4 unreachable, 2 failed before planning$/m);
+  t.regex(text, /^3 unreachable \(b, c, d\): not planned — TCP connect to ADDRESS failed: connect ECONNREFUSED ADDRESS$/m);
+  t.regex(text, /^1 unreachable \(e\): not planned — e: connection lost while the command was running$/m);
+  t.regex(text, /^2 failed \(f, g\): not planned — the fact probe did not run \(exit 1\): sudo: a password is required$/m);
+  t.notRegex(text, /failed \(x\)/, 'a host with planned steps is in its group, not here');
+});
