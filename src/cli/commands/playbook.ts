@@ -237,7 +237,7 @@ export async function playbookCommand(command: 'apply' | 'plan' | 'check', playb
   };
   // Facts seen by apply's preview: what canary `per:` keys (one host per distro, …) are read from.
   const previewFacts = new Map<string, Record<string, unknown>>();
-  // Hosts apply's preview reached and read: the only ones the rollout may make canaries.
+  // Hosts apply's preview reached and read: canaries come from them, the others go last.
   const previewPlanned = new Set<string>();
   let refused = new Map<string, string[]>();
   let fingerprintOf: ((host: string) => string | undefined) | undefined;
