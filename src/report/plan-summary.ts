@@ -70,7 +70,9 @@ export class PlanSummary {
       const byCause = new Map<string, [string, string][]>();
       for (const [h, msg] of why) {
         const c = causeOf(msg, h);
-        byCause.set(c, [...(byCause.get(c) ?? []), [h, msg]]);
+        let hs = byCause.get(c);
+        if (!hs) byCause.set(c, (hs = []));
+        hs.push([h, msg]);
       }
       for (const [cause, hs] of [...byCause].sort((a, b) => b[1].length - a[1].length)) {
         const names = hs.map(([h]) => h);

@@ -40,8 +40,7 @@ function groupsOf(report: CheckReport): Group[] {
       // One cause, one group: the reason without what names this host (its address, name, key).
       const cause = causeOf(r.reason, r.host);
       put(`${r.status === 'error' ? 2 : 3} ${cause}`, { title: `COULD NOT CHECK: ${cause}`, color: 'bright red', detail: cause === r.reason ? undefined : `e.g. ${r.host}: ${r.reason}`, observed: false }, r);
-    }
-    else if (r.status === 'waived') put(`4 ${r.reason}`, { title: `WAIVED: ${r.reason.replace(/^waived: /, '')}`, color: 'cyan', observed: false }, r);
+    } else if (r.status === 'waived') put(`4 ${r.reason}`, { title: `WAIVED: ${r.reason.replace(/^waived: /, '')}`, color: 'cyan', observed: false }, r);
     else if (r.risk && r.risk !== 'safe') put(`5 ${r.risk}`, { title: `COMPLIANT BUT ${r.risk.toUpperCase()}`, color: r.risk === 'unknown' ? 'yellow' : 'bright purple', detail: r.risk === 'unknown' ? 'the forecast could not be made' : 'the master leaks a pthread key per reload', observed: false }, r);
   }
   return [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, g]) => g);
