@@ -22,6 +22,8 @@ export interface PlanPassResult {
   plays: PlayPlan[];
   /** facts per host as gathered (canary `per:` keys in the apply that follows) */
   facts: Map<string, Record<string, unknown>>;
+  /** whether the pass reached and read a host (it was planned): canaries come from these */
+  reached(host: string): boolean;
   aborted: boolean;
 }
 
@@ -53,6 +55,7 @@ export async function planPass(input: PlanPassInput, emit: Emit): Promise<PlanPa
   const outcomes = await runPlaybook({ ...base, emit: record(true) });
   let aborted = outcomes.some((o) => o.aborted) || (input.signal?.aborted ?? false);
 
+  const reached = (h: string) => hosts.get(h)?.status === 'planned';
   const plays: PlayPlan[] = [];
   const canaries = new Set<string>();
   for (const play of input.playbook.plays) {
@@ -61,10 +64,10 @@ export async function planPass(input: PlanPassInput, emit: Emit): Promise<PlanPa
     const schedule = planRollout(selected, play.rollout, {
       seed: input.seed,
       canaryKey: play.rollout.canary?.per ? canaryKeyFn(play, input.inventory, input.extraVars, (h) => facts.get(h)) : undefined,
-      reached: (h) => hosts.get(h)?.status === 'planned',
+      reached,
     });
     plays.push({ play: play.name, hosts: selected.length, schedule });
-    for (const h of schedule.canary) if (hosts.get(h)?.status === 'planned') canaries.add(h);
+    for (const h of schedule.canary) canaries.add(h);
   }
   if (canaries.size && !aborted) {
     for (const h of canaries) Object.assign(hosts.get(h)!, { canary: true, steps: [] });
@@ -76,7 +79,7 @@ export async function planPass(input: PlanPassInput, emit: Emit): Promise<PlanPa
     if (f) { h.fingerprint = factsFingerprint(f); h.facts = durableView(f) as Record<string, unknown>; }
     for (const s of h.steps) emit({ kind: 'host.plan', host: name, ...s });
   }
-  return { hosts, plays, facts, aborted };
+  return { hosts, plays, facts, reached, aborted };
 }
 
 function stepOf(e: Extract<Event, { kind: 'host.plan' }>): PlannedStep {

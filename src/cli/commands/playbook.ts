@@ -238,7 +238,7 @@ export async function playbookCommand(command: 'apply' | 'plan' | 'check', playb
   // Facts seen by apply's preview: what canary `per:` keys (one host per distro, …) are read from.
   const previewFacts = new Map<string, Record<string, unknown>>();
   // Hosts apply's preview reached and read: canaries come from them, the others go last.
-  const previewPlanned = new Set<string>();
+  let previewReached: ((host: string) => boolean) | undefined;
   let refused = new Map<string, string[]>();
   let fingerprintOf: ((host: string) => string | undefined) | undefined;
   try {
@@ -282,7 +282,7 @@ export async function playbookCommand(command: 'apply' | 'plan' | 'check', playb
       };
       const { pass, schedules } = await plansFor(collect);
       for (const [h, f] of pass.facts) previewFacts.set(h, f);
-      for (const [h, p] of pass.hosts) if (p.status === 'planned') previewPlanned.add(h);
+      previewReached = pass.reached;
       if (io.signal.aborted) return EXIT.ABORTED;
       // A saved plan was read when it was made: show its schedule, not the whole plan again.
       if (!opts.json) io.out((saved ? `Applying the saved plan ${opts.plan} (${Object.keys(saved.hosts).length} hosts, made ${saved.createdAt} by ${saved.createdBy.user}@${saved.createdBy.host})\n` : preview.planText() + '\n\n') + schedules.map((s) => renderSchedule(s, humanMs)).join('\n') + '\n');
@@ -341,7 +341,7 @@ export async function playbookCommand(command: 'apply' | 'plan' | 'check', playb
       doneTasks: opts.resume ? (h) => opts.resume!.done.get(h) ?? new Set() : undefined,
       touchedTasks: opts.resume?.touched ? (h) => opts.resume!.touched!.get(h) ?? new Set() : undefined,
       factsFor: (h) => previewFacts.get(h),
-      reached: command === 'apply' ? (h) => previewPlanned.has(h) : undefined,
+      reached: previewReached,
       // A saved plan holds between the preview and each host's turn: drift then refuses it too.
       admit: fingerprintOf
         ? (h, facts) => {
