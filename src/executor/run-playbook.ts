@@ -50,6 +50,8 @@ export interface RunPlaybookInput {
   seed?: number;
   /** Hosts apply's plan pass reached and read: canaries come from them, the others go last. */
   reached?(host: string): boolean;
+  /** resume: the canaries the run being resumed passed, so their variants get no canary again. */
+  provenCanaries?: ProvenCanaries;
   /** plan mode: hosts to plan as canaries (their `when: is_canary` steps are shown). */
   canaryHosts?: ReadonlySet<string>;
   /** A message refuses the host after its facts are read, before any task (saved-plan drift). */
@@ -83,6 +85,26 @@ export function canaryKeyFn(play: Play, inv: InventoryView, extraVars: Record<st
       return `unknown:${h}:${(e as Error).message}`;
     }
   };
+}
+
+/** resume: canary hosts of the run being resumed that finished ok or changed (gates passed). */
+export interface ProvenCanaries {
+  /** each proven canary, with its facts as that run recorded them (none when the play reads none) */
+  hosts: ReadonlyMap<string, Record<string, unknown> | undefined>;
+  /** every canary of that run passed: its canary stage is behind it */
+  stagePassed: boolean;
+}
+
+/**
+ * resume: whether a host's variant is already proven. With `per:`, a variant is proven when a
+ * proven canary had the same key; with `count:` alone, when that run's canary stage passed.
+ */
+export function provenFn(play: Play, inv: InventoryView, extraVars: Record<string, unknown>, proven: ProvenCanaries | undefined, keyOf: (host: string) => string): ((host: string) => boolean) | undefined {
+  if (!proven || !play.rollout.canary) return undefined;
+  if (play.rollout.canary.per === undefined) return proven.stagePassed ? () => true : undefined;
+  const provenKeyOf = canaryKeyFn(play, inv, extraVars, (h) => proven.hosts.get(h));
+  const keys = new Set([...proven.hosts.keys()].map(provenKeyOf));
+  return (h) => keys.has(keyOf(h));
 }
 
 export async function runPlaybook(input: RunPlaybookInput): Promise<PlayOutcome[]> {
@@ -152,6 +174,7 @@ export async function runPlaybook(input: RunPlaybookInput): Promise<PlayOutcome[
       groupsOf: (h) => input.inventory.groupsOf(h),
       canaryKey: play.rollout.canary?.per ? (h) => canaryKeyOf(h) : undefined,
       reached: input.reached,
+      proven: provenFn(play, input.inventory, input.extraVars, input.provenCanaries, canaryKeyOf),
       runHost: runOne,
       rollbackHost: readOnly ? undefined : input.rollbackHost,
       rollbackPolicy: readOnly ? 'none' : play.rollback,

@@ -4,7 +4,7 @@
 // host.plan events are held per host and emitted once, at the end, so a re-planned canary is
 // counted once by every fold (recap, plan summary, JSON lines).
 import type { Event, Emit } from '../report/events.js';
-import { runPlaybook, canaryKeyFn, type RunPlaybookInput } from '../executor/run-playbook.js';
+import { runPlaybook, canaryKeyFn, provenFn, type RunPlaybookInput } from '../executor/run-playbook.js';
 import { planRollout, type RolloutPlan } from '../executor/rollout.js';
 import { factsFingerprint, durableView } from '../executor/fingerprint.js';
 import type { HostPlan, PlannedStep } from './types.js';
@@ -61,10 +61,12 @@ export async function planPass(input: PlanPassInput, emit: Emit): Promise<PlanPa
   for (const play of input.playbook.plays) {
     let selected = input.inventory.select(play.hosts);
     if (input.limit) selected = selected.filter((h) => input.limit!.has(h));
+    const keyOf = canaryKeyFn(play, input.inventory, input.extraVars, (h) => facts.get(h));
     const schedule = planRollout(selected, play.rollout, {
       seed: input.seed,
-      canaryKey: play.rollout.canary?.per ? canaryKeyFn(play, input.inventory, input.extraVars, (h) => facts.get(h)) : undefined,
+      canaryKey: play.rollout.canary?.per ? keyOf : undefined,
       reached,
+      proven: provenFn(play, input.inventory, input.extraVars, input.provenCanaries, keyOf),
     });
     plays.push({ play: play.name, hosts: selected.length, schedule });
     for (const h of schedule.canary) canaries.add(h);

@@ -447,3 +447,22 @@ test('the slot given to runHost carries the stage number', async (t) => {
   await runRollout(fleet.options(hostNames(4), rollout({ serial: [2], concurrency: 1 })));
   t.deepEqual(seen, [['h01', 1], ['h02', 1], ['h03', 2], ['h04', 2]]);
 });
+
+test('resume: no canary for a variant the run being resumed already proved; unproven variants still get one', (t) => {
+  // h01..h06: variants a b a b c c; the first run's canaries proved a and b
+  const variant: Record<string, string> = { h01: 'a', h02: 'b', h03: 'a', h04: 'b', h05: 'c', h06: 'c' };
+  const canaryKey = (h: string) => variant[h];
+  const provenKeys = new Set(['a', 'b']);
+  const cases: { title: string; proven?: (h: string) => boolean; reached?: (h: string) => boolean; want: string[] }[] = [
+    { title: 'nothing proven: one per variant', want: ['h01', 'h02', 'h05'] },
+    { title: 'a and b proven: only c', proven: (h) => provenKeys.has(canaryKey(h)), want: ['h05'] },
+    { title: 'c proven too: no canary stage', proven: () => true, want: [] },
+    { title: 'proven and unreached combine', proven: (h) => provenKeys.has(canaryKey(h)), reached: (h) => h !== 'h05', want: ['h06'] },
+  ];
+  for (const c of cases) {
+    const plan = planRollout(hostNames(6), rollout({ canary: { per: { source: 'v', pos: { file: 'p.yml', line: 1, col: 1 } }, gates: [] }, serial: [] }), { canaryKey, proven: c.proven, reached: c.reached });
+    t.deepEqual(plan.canary, c.want, c.title);
+    t.deepEqual(plan.stages, c.want.length ? [c.want.length, ...plan.batches] : plan.batches, c.title);
+    t.is(plan.order.length, 6, c.title);
+  }
+});

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { loadPlaybook } from '../../playbook/load.js';
 import type { Playbook } from '../../playbook/types.js';
 import { defaultRegistry } from '../../modules/registry.js';
-import { runPlaybook, type InventoryView, type RunPlaybookInput } from '../../executor/run-playbook.js';
+import { runPlaybook, type InventoryView, type ProvenCanaries, type RunPlaybookInput } from '../../executor/run-playbook.js';
 import { factsFingerprint } from '../../executor/fingerprint.js';
 import { undoHost } from '../../executor/undo.js';
 import { handlersToRerun, rerunHandlers } from '../../executor/rollback-handlers.js';
@@ -46,7 +46,7 @@ export interface PlaybookCommandOptions extends HostOptions {
   /** apply: execute exactly this saved plan, refusing hosts that drifted since */
   plan?: string;
   /** Set by `resume`: continue this run on these hosts, skipping finished tasks. */
-  resume?: { runId: string; hosts: ReadonlySet<string>; done: ReadonlyMap<string, ReadonlySet<number>>; touched?: ReadonlyMap<string, ReadonlySet<number>> };
+  resume?: { runId: string; hosts: ReadonlySet<string>; done: ReadonlyMap<string, ReadonlySet<number>>; touched?: ReadonlyMap<string, ReadonlySet<number>>; proven?: ProvenCanaries };
 }
 
 export function newRunId(now: Date): string {
@@ -230,6 +230,7 @@ export async function playbookCommand(command: 'apply' | 'plan' | 'check', playb
     becomePassword: secret,
     seed,
     allowIrreversible: opts.allowIrreversible,
+    provenCanaries: opts.resume?.proven,
   };
   const plansFor = async (emit: (e: Event) => void) => {
     const pass = await planPass({ ...base, seed, doneTasks: opts.resume ? (h) => opts.resume!.done.get(h) ?? new Set() : undefined }, emit);

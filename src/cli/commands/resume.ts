@@ -1,14 +1,31 @@
 // resume RUN: finish a run that stopped (aborted, or its controller died), from the journal
 // alone: same playbook and inventory, only the hosts that did not finish, skipping each host's
 // tasks that already have an outcome. A step with an intent but no outcome is planned again
-// (its module probes the host: a finished write plans as `ok`).
-import { MASK } from '../../journal/index.js';
+// (its module probes the host: a finished write plans as `ok`). Canaries that passed in that run
+// proved their variant: the resumed run picks canaries only for variants nobody proved yet.
+import type { ProvenCanaries } from '../../executor/run-playbook.js';
+import { MASK, type Journal, type RunHost } from '../../journal/index.js';
 import { EXIT } from '../../report/exit-codes.js';
 import type { Io } from '../io.js';
 import { openCliJournal } from '../journal.js';
 import { playbookCommand, type PlaybookCommandOptions } from './playbook.js';
 
 const FINISHED = new Set(['ok', 'changed', 'failed', 'unreachable', 'skipped', 'rolled_back', 'rollback_failed']);
+
+/**
+ * The canaries of a run that passed (finished ok or changed: a failed gate fails the host; one
+ * rolled back since proves nothing), with the facts they were read with: their `per:` keys.
+ */
+export function provenCanaries(journal: Journal, runId: string, hosts: readonly RunHost[]): ProvenCanaries {
+  const canaries = hosts.filter((h) => h.canary);
+  const passed = canaries.filter((h) => h.status === 'ok' || h.status === 'changed');
+  const proven = new Map<string, Record<string, unknown> | undefined>();
+  for (const h of passed) {
+    const f = journal.factsFor(runId, h.host)?.facts;
+    proven.set(h.host, f && typeof f === 'object' ? (f as Record<string, unknown>) : undefined);
+  }
+  return { hosts: proven, stagePassed: canaries.length > 0 && passed.length === canaries.length };
+}
 
 /**
  * The -e/--extra-vars values of a run's recorded argv (as redactArgv stored them), in order: a
@@ -32,7 +49,7 @@ export function recordedExtraVars(argv: readonly string[]): string[] {
 export async function resumeCommand(runArg: string, opts: PlaybookCommandOptions, io: Io): Promise<number> {
   const j = openCliJournal(io, opts.journal);
   if ('error' in j) { io.err(`remediate: ${j.error}\n`); return EXIT.BAD_INPUT; }
-  let args: { playbook: string; inventory: string[]; runId: string; hosts: Set<string>; done: Map<string, Set<number>>; touched: Map<string, Set<number>>; limit?: string; extraVars?: string[] } | undefined;
+  let args: { playbook: string; inventory: string[]; runId: string; hosts: Set<string>; done: Map<string, Set<number>>; touched: Map<string, Set<number>>; proven: ProvenCanaries; limit?: string; extraVars?: string[] } | undefined;
   try {
     const id = j.journal.resolveRunId(runArg);
     if (!id.ok) { io.err(`remediate: no single run matches '${runArg}'\n`); return EXIT.BAD_INPUT; }
@@ -64,10 +81,16 @@ export async function resumeCommand(runArg: string, opts: PlaybookCommandOptions
       return EXIT.BAD_INPUT;
     }
     io.err(`Resuming run ${run.id} on ${hosts.size} unfinished host(s).\n`);
+    const proven = provenCanaries(j.journal, run.id, run.hostList);
+    if (proven.hosts.size) {
+      const all = [...proven.hosts.keys()];
+      const names = all.slice(0, 5).join(', ') + (all.length > 5 ? `, … (${all.length})` : '');
+      io.err(`Its canary stage ${proven.stagePassed ? 'passed' : 'passed in part'} (${names}): variants proven there get no canary again.\n`);
+    }
     const settings = (run.connection.settings ?? {}) as { limit?: string };
-    args = { playbook: run.playbook, inventory: run.inventoryPaths, runId: run.id, hosts, done, touched, limit: settings.limit, extraVars };
+    args = { playbook: run.playbook, inventory: run.inventoryPaths, runId: run.id, hosts, done, touched, proven, limit: settings.limit, extraVars };
   } finally {
     j.journal.close();
   }
-  return playbookCommand('apply', args.playbook, { ...opts, inventory: opts.inventory?.length ? opts.inventory : args.inventory, extraVars: args.extraVars, limit: opts.limit, resume: { runId: args.runId, hosts: args.hosts, done: args.done, touched: args.touched } }, io);
+  return playbookCommand('apply', args.playbook, { ...opts, inventory: opts.inventory?.length ? opts.inventory : args.inventory, extraVars: args.extraVars, limit: opts.limit, resume: { runId: args.runId, hosts: args.hosts, done: args.done, touched: args.touched, proven: args.proven } }, io);
 }
