@@ -124,6 +124,7 @@ function toRollout(r: Record<string, unknown>): Rollout {
     if (p['prompt'] !== undefined) pause.prompt = p['prompt'] as string;
     rollout.pause = pause;
   }
+  if (r['host_timeout'] !== undefined) rollout.hostTimeoutMs = r['host_timeout'] as number;
   if (r['max_in_flight_per_group'] !== undefined) rollout.maxInFlightPerGroup = r['max_in_flight_per_group'] as Record<string, number>;
   return rollout;
 }

@@ -91,6 +91,10 @@ export const pauseSchema: Schema = refine(pauseObject, (value, node, ctx, at) =>
     : [];
 });
 
+const hostTimeoutSchema: Schema = refine({ type: 'duration' }, (value, node, ctx, at) =>
+  value === 0 ? [problemAt(ctx, node ?? at, 'a host_timeout of 0 would fail every host before it starts', { expected: 'a duration above 0, like 15m', found: '0' })] : [],
+);
+
 export const rolloutSchema: ObjectSchema = {
   type: 'object',
   name: 'a rollout',
@@ -103,6 +107,7 @@ export const rolloutSchema: ObjectSchema = {
     pause: { schema: pauseSchema },
     max_in_flight_per_group: { schema: { type: 'map', values: { type: 'int', min: 1 } } },
     unreachable_counts_as_failed: { schema: bool, default: false },
+    host_timeout: { schema: hostTimeoutSchema, doc: "a host's whole play (facts, tasks, handlers) must end within this; a host over it stops, failed" },
   },
 };
 

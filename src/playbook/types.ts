@@ -93,6 +93,9 @@ export interface Rollout {
    *  (its per-batch threshold counts failed hosts only; a batch where every host is failed or
    *  unreachable still stops the rollout). */
   unreachableCountsAsFailed: boolean;
+  /** A host's whole play (facts, tasks, handlers) must end within this (ms): it caps every
+   *  command, and a host over it stops, failed (then the rollback policy applies). */
+  hostTimeoutMs?: number;
 }
 
 export interface Assertion {

@@ -200,3 +200,15 @@ test('canary shorthand and defaults', (t) => {
   const pb2 = loadPlaybook('c.yml', '- hosts: web\n  rollout:\n    canary: {gates: [ok]}\n', testCatalog);
   t.is(pb2.plays[0]!.rollout.canary!.count, 1);
 });
+
+test('rollout host_timeout: a duration above 0; bad values point at themselves', (t) => {
+  const ok = [['15m', 900_000], ['90', 90_000], ['1h 30m', 5_400_000]] as const;
+  for (const [v, ms] of ok) t.is(loadPlaybook('h.yml', `- hosts: web\n  rollout:\n    host_timeout: ${v}\n`, testCatalog).plays[0]!.rollout.hostTimeoutMs, ms, v);
+  t.is(loadPlaybook('h.yml', '- hosts: web\n', testCatalog).plays[0]!.rollout.hostTimeoutMs, undefined, 'none by default');
+  const bad = [['0', /a host_timeout of 0 would fail every host/], ['soon', /expected a duration like 30s, 5m, 1h/i]] as const;
+  for (const [v, re] of bad) {
+    const err = t.throws(() => loadPlaybook('h.yml', `- hosts: web\n  rollout:\n    host_timeout: ${v}\n`, testCatalog), { instanceOf: InputError });
+    t.deepEqual(err!.problems.map((p) => [p.pos.line, p.pos.col]), [[3, 19]], v);
+    t.regex(`${err!.problems[0]!.message} expected ${err!.problems[0]!.expected ?? ''}`, re, v);
+  }
+});
