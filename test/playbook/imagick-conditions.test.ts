@@ -24,3 +24,20 @@ test('the dead-master start skips when the apache fact is unknown', (t) => {
   t.truthy(firstFalse(start.when!, scope(unknown)));
   t.is(firstFalse(start.when!, { ...scope(unknown), facts: { ...base, apache: { dead: { pid: 1 } } } }), undefined);
 });
+
+test('compliance fails closed: a leak no evidence decided fails no-key-leak, as an unknown risk fails not-at-risk', (t) => {
+  const assertion = (id: string) => playbook.plays[0].compliance.find((a) => a.id === id)!;
+  const cases: [string, unknown, boolean][] = [
+    ['no-key-leak', { leaking: false }, true],
+    ['no-key-leak', { leaking: true }, false],
+    ['no-key-leak', { leaking: null }, false],
+    ['not-at-risk', { risk: 'safe' }, true],
+    ['not-at-risk', { risk: 'at-risk' }, true],
+    ['not-at-risk', { risk: 'critical' }, false],
+    ['not-at-risk', { risk: 'unknown' }, false],
+  ];
+  for (const [id, value, pass] of cases) {
+    const facts = { ...base, [id === 'no-key-leak' ? 'leak' : 'risk']: value };
+    t.is(firstFalse(assertion(id).that, { ...playbook.plays[0].vars, facts }) === undefined, pass, `${id} ${JSON.stringify(value)}`);
+  }
+});
