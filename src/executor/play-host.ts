@@ -59,6 +59,8 @@ export interface PlayHostDeps {
 interface TaskRun {
   status: 'ok' | 'changed' | 'failed' | 'unreachable' | 'skipped';
   msg?: string;
+  /** stopped by the operator's abort, between tasks */
+  interrupted?: boolean;
 }
 
 function hostContext(transport: Transport, conn: HostConn, task: Task | undefined, play: Play, deps: PlayHostDeps): HostContext {
@@ -151,7 +153,7 @@ export async function playHost(host: string, conn: HostConn, play: Play, baseSco
         }
         if (r.status === 'unreachable') return r;
         if (r.status === 'failed' && !task.ignoreErrors) return overdue() ? { ...r, msg: overBudget(play, `'${task.name}': ${r.msg ?? 'failed'}`) } : r;
-        if (slot?.signal.aborted && deps.mode === 'apply') return { status: 'failed', msg: 'aborted before the next task' };
+        if (slot?.signal.aborted && deps.mode === 'apply') return { status: 'failed', msg: 'aborted before the next task', interrupted: true };
       }
       return undefined;
     };
@@ -170,7 +172,7 @@ export async function playHost(host: string, conn: HostConn, play: Play, baseSco
         if (!ok) { gatesPassed = false; status = 'failed'; msg = `canary gate failed: ${g.source}${why ? ` (${why})` : ''}`; break; }
       }
     }
-    emit({ kind: 'host.end', host, status, msg });
+    emit({ kind: 'host.end', host, status, msg, ...(stop?.interrupted ? { interrupted: true } : {}) });
     return { host, status, msg, gatesPassed };
   } finally {
     await deps.transport.close(conn).catch(() => undefined);

@@ -21,7 +21,8 @@ export function journalSink(journal: Journal, runId: string, opts: { readOnly?: 
         break;
       case 'host.end':
         if (opts.readOnly) settled.push({ host: e.host, status: e.status as HostStatus, msg: e.msg });
-        else journal.setHostStatus(runId, e.host, e.status as HostStatus, e.msg);
+        // A host the operator's abort stopped between tasks is unfinished: `resume` takes it up.
+        else journal.setHostStatus(runId, e.host, e.interrupted ? 'aborted' : (e.status as HostStatus), e.msg);
         break;
       case 'run.end':
         if (settled.length) journal.setHostStatuses(runId, settled.splice(0));

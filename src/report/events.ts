@@ -11,7 +11,7 @@ export type Event =
   | { kind: 'host.fact'; host: string; fact: string; value: unknown }
   | { kind: 'host.plan'; host: string; task: string; status: PlanStatus; diff?: string; reason?: string; class?: 'reversible' | 'stateless' | 'irreversible'; /** position in the play: task index, handler or not, module (saved plans, estimates) */ index?: number; handler?: boolean; module?: string; estimateMs?: number }
   | { kind: 'host.step'; host: string; task: string; status: HostStatus; ms: number; msg?: string; stdout?: string; stderr?: string; exitCode?: number | null; rescued?: boolean; /** failed, but the task has ignore_errors: counted ok + ignored, like Ansible */ ignored?: boolean }
-  | { kind: 'host.end'; host: string; status: HostStatus; msg?: string }
+  | { kind: 'host.end'; host: string; status: HostStatus; msg?: string; /** the operator's abort stopped it between tasks: unfinished, for `resume` */ interrupted?: boolean }
   | { kind: 'host.check'; host: string; id: string; status: 'pass' | 'fail' | 'error'; observed?: unknown; expected?: string; msg?: string }
   | { kind: 'host.rollback'; host: string; status: 'restored' | 'failed'; msg?: string }
   | { kind: 'batch.end'; index: number; failed: number; unreachable: number; hosts: number; failedPct: number; aborted: boolean; reason?: string }
