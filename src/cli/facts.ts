@@ -7,6 +7,13 @@ export function knownFacts(): string[] {
   return Object.keys(FACTS);
 }
 
+/**
+ * The fact probe takes ~1 s on a real host. One that hangs (a process in D state, a /proc read
+ * or a mount that does not answer) must not hold a check of thousands of hosts for ever; the
+ * play's host_timeout, when shorter, cuts it sooner.
+ */
+export const FACT_PROBE_TIMEOUT_MS = 300_000;
+
 export function gatherFactsWith(): FactGatherer {
   const cache = new Map<string, unknown>();
   return async (ctx, names, vars) => {
@@ -15,8 +22,8 @@ export function gatherFactsWith(): FactGatherer {
     if (missing.length) return { ok: false, unreachable: false, msg: `unknown fact(s): ${missing.join(', ')} (known: ${knownFacts().join(', ')})` };
     const g = await gatherFacts(
       async (script, o) => {
-        const r = await ctx.exec({ cmd: { script }, become: o?.become ? {} : undefined, timeoutMs: o?.timeoutMs, maxOutputBytes: o?.maxOutputBytes });
-        return r.kind === 'unreachable' ? r : { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode };
+        const r = await ctx.exec({ cmd: { script }, become: o?.become ? {} : undefined, timeoutMs: o?.timeoutMs ?? FACT_PROBE_TIMEOUT_MS, maxOutputBytes: o?.maxOutputBytes });
+        return r.kind === 'unreachable' ? r : { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode, ...(r.timedOut ? { timedOutAfterMs: r.durationMs } : {}) };
       },
       facts,
       { vars },

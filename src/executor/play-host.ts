@@ -87,7 +87,7 @@ function overBudget(play: Play, where: string): string {
   return `host_timeout: the play took longer than ${humanDuration(play.rollout.hostTimeoutMs!)} on this host; ${where}`;
 }
 
-function humanDuration(ms: number): string {
+export function humanDuration(ms: number): string {
   return ms % 60_000 === 0 ? `${ms / 60_000}m` : ms % 1000 === 0 ? `${ms / 1000}s` : `${ms} ms`;
 }
 

@@ -144,7 +144,7 @@ export async function runPlaybook(input: RunPlaybookInput): Promise<PlayOutcome[
       }
     };
     const runLocked = async (host: string, conn: HostConn, scope: Scope, slot: Parameters<typeof runOne>[1]): Promise<HostResult> => {
-      if (input.command === 'check') return checkHost(host, conn, play, scope, { transport: input.transport, emit: input.emit, gatherFacts: input.gatherFacts, becomePassword: input.becomePassword });
+      if (input.command === 'check') return checkHost(host, conn, play, scope, { transport: input.transport, emit: input.emit, clock: input.clock, gatherFacts: input.gatherFacts, becomePassword: input.becomePassword });
       return playHost(host, conn, play, scope, {
         mode: input.command === 'plan' ? 'plan' : 'apply',
         transport: input.transport,

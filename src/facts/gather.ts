@@ -35,6 +35,9 @@ export async function gatherFacts(
   const out = await run(batchProbe(facts, { ...ctx, cache: opts.cache }, { nonce, memo: opts.cache }), { become, timeoutMs: opts.timeoutMs });
   if ('kind' in out && out.kind === 'unreachable') return out;
   const res = out as ProbeOutput;
+  // Cut at its time limit: the sections it finished are not the host's whole story, and facts
+  // read from half a batch would be judged as if they were.
+  if (res.timedOutAfterMs !== undefined) return { kind: 'failed', reason: `the fact probe did not finish within ${Math.round(res.timedOutAfterMs / 100) / 10} s (a command on the host hangs, or the host is very slow); nothing was judged from its partial output` };
   // The header is the batch's first output: without it no fact ran, and a fact-by-fact "unknown"
   // would hide the one reason behind all of them (and leave the play's facts without their keys).
   if (!res.stdout.includes(`@@remediate-batch ${nonce}@@`)) return { kind: 'failed', reason: didNotRun(res, become) };

@@ -7,6 +7,8 @@ export interface ProbeOutput {
   stdout: string;
   stderr: string;
   exitCode: number | null;
+  /** The command was cut at its time limit after this many ms (its output is partial). */
+  timedOutAfterMs?: number;
 }
 
 export interface FactContext {

@@ -1,7 +1,7 @@
 // The faulty profile's faults, each on its own host, seen through the product's ssh transport
 // as a real fleet would show them.
 import test from 'ava';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -153,6 +153,19 @@ test.serial('plan on a host whose sudo wants a password: without it the host fai
 test('slow command: the transport times it out', async (t) => {
   const r = exitOf(await ssh.exec(conns[7], { cmd: { argv: ['true'] }, timeoutMs: 300 }));
   t.true(r?.timedOut);
+});
+
+// rollout.host_timeout bounds a host's check and play: a host whose every command crawls is cut
+// at the budget (here 1 s against 3 s per command) and named, instead of holding the run.
+test.serial('slow command under host_timeout: check cannot check it and says why; plan fails it at the budget', async (t) => {
+  const pb = join(dir, 'imagick-1s.yml');
+  writeFileSync(pb, readFileSync('playbooks/imagick.yml', 'utf8').replace(/host_timeout: \S+/, 'host_timeout: 1s'));
+  const c = await cli(['check', pb, '-i', lab.inventoryPath, '-l', conns[7].name], { cwd: process.cwd() });
+  t.is(c.code, 16, c.out + c.err);
+  t.regex(c.out, /could not check: \[web-0008\] host_timeout: the check took longer than 1s on this host; facts: the fact probe did not finish within 1 s/);
+  const p = await cli(['plan', pb, '-i', lab.inventoryPath, '-l', conns[7].name], { cwd: process.cwd() });
+  t.is(p.code & 2, 2, p.out + p.err);
+  t.regex(p.out, /failed: \[web-0008\] host_timeout: the play took longer than 1s on this host; facts: the fact probe did not finish within 1 s/);
 });
 
 test('slow handshake: longer than the connect timeout is unreachable', async (t) => {
