@@ -137,6 +137,8 @@ export async function playHost(host: string, conn: HostConn, play: Play, baseSco
           continue;
         }
         if (isHandler && !notified.has(task.name) && !(task.listen ?? []).some((l) => notified.has(l))) continue;
+        // Ctrl-C: a host stops before its next task (none after its last: it is done).
+        if (slot?.signal.aborted && deps.mode === 'apply') return { status: 'failed', msg: 'aborted before the next task', interrupted: true };
         if (overdue()) return { status: 'failed', msg: overBudget(play, `stopped before ${isHandler ? 'handler' : 'task'} '${task.name}'`) };
         if (!isHandler && task.module === 'meta' && task.args === 'flush_handlers') {
           const flushed = await runList(play.handlers, true);
@@ -153,7 +155,6 @@ export async function playHost(host: string, conn: HostConn, play: Play, baseSco
         }
         if (r.status === 'unreachable') return r;
         if (r.status === 'failed' && !task.ignoreErrors) return overdue() ? { ...r, msg: overBudget(play, `'${task.name}': ${r.msg ?? 'failed'}`) } : r;
-        if (slot?.signal.aborted && deps.mode === 'apply') return { status: 'failed', msg: 'aborted before the next task', interrupted: true };
       }
       return undefined;
     };
