@@ -56,6 +56,7 @@ export function plainLine(e: Event): string | undefined {
       // Successful hosts already showed their steps; a failed/unreachable end says why, and so
       // does a host check could not judge (only check ends a host as skipped, and says why).
       if (e.status === 'skipped' && e.msg) return `could not check: [${e.host}] ${e.msg}`;
+      if (e.interrupted) return `interrupted: [${e.host}] ${e.msg ?? 'aborted before the next task'} (resume finishes it)`;
       return e.status === 'failed' || e.status === 'unreachable' ? `${e.status}: [${e.host}]${e.msg ? ` ${e.msg}` : ''}` : undefined;
     case 'host.check': {
       const word = e.status === 'pass' ? 'compliant' : e.status === 'fail' ? 'NON-COMPLIANT' : 'could not check';

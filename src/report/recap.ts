@@ -99,7 +99,8 @@ export class RecapBuilder {
         const r = this.row(e.host);
         r.status = e.status;
         if (e.msg !== undefined) r.msg = e.msg;
-        if (e.status === 'failed' && r.failed === 0) r.failed++;
+        // stopped by the operator between tasks: unfinished (resume finishes it), not failed
+        if (e.status === 'failed' && !e.interrupted && r.failed === 0) r.failed++;
         if (e.status === 'unreachable' && r.unreachable === 0) r.unreachable++;
         break;
       }

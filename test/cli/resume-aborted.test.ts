@@ -33,7 +33,11 @@ test('hosts stopped by Ctrl-C between tasks are resumed, not counted finished', 
   writeFileSync(path.join(dir, 'go'), '');
   const first = await run;
   t.is(first.code, 130, first.out + first.err);
-  for (const h of hosts) t.false(existsSync(path.join(dir, h, 'second')), `${h}: stopped before the next task`);
+  for (const h of hosts) {
+    t.false(existsSync(path.join(dir, h, 'second')), `${h}: stopped before the next task`);
+    t.regex(first.out, new RegExp(`^interrupted: \\[${h}\\] aborted before the next task \\(resume finishes it\\)$`, 'm'));
+    t.regex(first.out, new RegExp(`^${h} +: ok=2 +changed=1 +unreachable=0 +failed=0 `, 'm'), `${h}: unfinished, not failed`);
+  }
   const runId = /remediate resume (\S+?)`/.exec(first.err)?.[1] ?? '';
   const show = await cli(['show', runId, '--journal', journal], { cwd: dir, env });
   for (const h of hosts) t.regex(show.out, new RegExp(`^${h}: aborted, batch 1$`, 'm'));

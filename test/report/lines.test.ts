@@ -19,6 +19,7 @@ const table: Array<{ event: Event; want: string | undefined }> = [
   { event: { kind: 'host.end', host: 'w', status: 'ok' }, want: undefined },
   { event: { kind: 'host.end', host: 'w', status: 'unreachable', msg: 'timed out' }, want: 'unreachable: [w] timed out' },
   { event: { kind: 'host.end', host: 'w', status: 'skipped', msg: 'the fact probe did not run (exit 1): sudo: a password is required' }, want: 'could not check: [w] the fact probe did not run (exit 1): sudo: a password is required' },
+  { event: { kind: 'host.end', host: 'w', status: 'failed', msg: 'aborted before the next task', interrupted: true }, want: 'interrupted: [w] aborted before the next task (resume finishes it)' },
   { event: { kind: 'host.start', host: 'w' }, want: undefined },
   { event: { kind: 'host.check', host: 'w', id: 'single-thread', status: 'pass' }, want: 'compliant: [w] single-thread' },
   {

@@ -27,6 +27,11 @@ const table: Array<{ title: string; events: Event[]; want: Partial<Counters> }> 
     want: { ok: 1, changed: 1, failed: 1 },
   },
   {
+    title: 'a host the operator stopped between tasks is unfinished, not failed',
+    events: [step('a', 'changed'), { kind: 'host.end', host: 'a', status: 'failed', msg: 'aborted before the next task', interrupted: true }],
+    want: { ok: 1, changed: 1 },
+  },
+  {
     title: 'rollbacks',
     events: [step('a', 'changed'), step('a', 'failed'), { kind: 'host.rollback', host: 'a', status: 'restored' }],
     want: { ok: 1, changed: 1, failed: 1, rolled_back: 1 },
