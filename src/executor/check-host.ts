@@ -4,7 +4,7 @@ import type { Emit } from '../report/events.js';
 import type { HostConn, Transport } from '../transport/types.js';
 import type { FactGatherer } from './play-host.js';
 import type { Clock, HostResult } from './types.js';
-import { humanDuration } from './play-host.js';
+import { hostBudget } from './budget.js';
 import { evaluateCondition } from '../playbook/template.js';
 import type { Scope } from './task-scope.js';
 import { withBecome } from './become.js';
@@ -26,14 +26,12 @@ export async function checkHost(host: string, conn: HostConn, play: Play, baseSc
     const scope: Scope = { ...baseScope };
     if (play.facts.length > 0 && deps.gatherFacts) {
       // rollout.host_timeout bounds a host's check as it bounds its play: every command gets what is left.
-      const budget = play.rollout.hostTimeoutMs;
-      const deadline = budget === undefined ? undefined : deps.clock.now() + budget;
-      const capped = (t: number | undefined) => (deadline === undefined ? t : Math.max(1, Math.min(t ?? Infinity, deadline - deps.clock.now())));
-      const ctx = { host: conn, exec: (spec: Parameters<Transport['exec']>[1]) => deps.transport.exec(conn, withBecome({ ...spec, timeoutMs: capped(spec.timeoutMs) }, play.become ? { user: play.becomeUser } : undefined, deps.becomePassword)) };
+      const budget = hostBudget(play.rollout.hostTimeoutMs, deps.clock);
+      const ctx = { host: conn, exec: (spec: Parameters<Transport['exec']>[1]) => deps.transport.exec(conn, withBecome({ ...spec, timeoutMs: budget.cap(spec.timeoutMs) }, play.become ? { user: play.becomeUser } : undefined, deps.becomePassword)) };
       const g = await deps.gatherFacts(ctx, play.facts, scope);
       if (!g.ok) {
         const status = g.unreachable ? 'unreachable' : 'skipped';
-        const msg = deadline !== undefined && deps.clock.now() >= deadline ? `host_timeout: the check took longer than ${humanDuration(budget!)} on this host; facts: ${g.msg}` : g.msg;
+        const msg = budget.spent() ? budget.message('check', `facts: ${g.msg}`) : g.msg;
         emit({ kind: 'host.end', host, status, msg });
         return { host, status, msg };
       }

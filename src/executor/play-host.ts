@@ -9,6 +9,7 @@ import type { CommandSpec, HostConn, Transport } from '../transport/types.js';
 import type { Clock, HostResult, HostSlot } from './types.js';
 import { evaluateTaskConditions, renderTaskArgs, UnknownDependency, type Scope } from './task-scope.js';
 import { withBecome } from './become.js';
+import { hostBudget, type HostBudget } from './budget.js';
 
 /** Where mutating steps are recorded before they run (the journal implements it). */
 export interface StepRecorder {
@@ -52,8 +53,8 @@ export interface PlayHostDeps {
   admit?(host: string, facts: Record<string, unknown>): string | undefined;
   /** Handlers notified before the play starts (rollback: those the undone steps notified). */
   notified?: readonly string[];
-  /** Set by playHost from `rollout.host_timeout`: when (clock ms) this host's play must end. */
-  deadline?: number;
+  /** Set by playHost from `rollout.host_timeout`: caps every command of this host's play. */
+  budget?: HostBudget;
 }
 
 interface TaskRun {
@@ -70,10 +71,8 @@ function hostContext(transport: Transport, conn: HostConn, task: Task | undefine
   return {
     host: conn,
     exec(spec: CommandSpec) {
-      let t = spec.timeoutMs ?? timeoutMs;
-      // The host's play budget caps every command: what is left of it, at least 1 ms.
-      if (deps.deadline !== undefined) t = Math.max(1, Math.min(t ?? Infinity, deps.deadline - deps.clock.now()));
-      return transport.exec(conn, withBecome({ ...spec, timeoutMs: t }, become ? { user } : undefined, deps.becomePassword));
+      const t = spec.timeoutMs ?? timeoutMs;
+      return transport.exec(conn, withBecome({ ...spec, timeoutMs: deps.budget ? deps.budget.cap(t) : t }, become ? { user } : undefined, deps.becomePassword));
     },
   };
 }
@@ -82,21 +81,13 @@ function isUnreachableError(e: unknown): boolean {
   return typeof e === 'object' && e !== null && (e as { unreachable?: boolean }).unreachable === true;
 }
 
-/** What a host that ran out of its play budget is told, and where it stopped. */
-function overBudget(play: Play, where: string): string {
-  return `host_timeout: the play took longer than ${humanDuration(play.rollout.hostTimeoutMs!)} on this host; ${where}`;
-}
-
-export function humanDuration(ms: number): string {
-  return ms % 60_000 === 0 ? `${ms / 60_000}m` : ms % 1000 === 0 ? `${ms / 1000}s` : `${ms} ms`;
-}
-
 export async function playHost(host: string, conn: HostConn, play: Play, baseScope: Scope, hostDeps: PlayHostDeps, slot?: HostSlot): Promise<HostResult> {
   // One budget for the whole play (facts, tasks, handlers): a sick host whose every command is
   // slow must not hold its batch for the sum of its per-command timeouts.
-  const budget = play.rollout.hostTimeoutMs;
-  const deps = budget === undefined ? hostDeps : { ...hostDeps, deadline: hostDeps.clock.now() + budget };
-  const overdue = () => deps.deadline !== undefined && deps.clock.now() >= deps.deadline;
+  const budget = hostBudget(play.rollout.hostTimeoutMs, hostDeps.clock);
+  const deps = { ...hostDeps, budget };
+  const overdue = budget.spent;
+  const overBudget = (where: string) => budget.message('play', where);
   const { emit } = deps;
   emit({ kind: 'host.start', host });
   try {
@@ -105,7 +96,7 @@ export async function playHost(host: string, conn: HostConn, play: Play, baseSco
       const g = await deps.gatherFacts(hostContext(deps.transport, conn, undefined, play, deps), play.facts, scope);
       if (!g.ok) {
         const status = g.unreachable ? 'unreachable' : 'failed';
-        const msg = overdue() ? overBudget(play, `facts: ${g.msg}`) : g.msg;
+        const msg = overdue() ? overBudget(`facts: ${g.msg}`) : g.msg;
         emit({ kind: 'host.end', host, status, msg });
         return { host, status, msg };
       }
@@ -139,7 +130,7 @@ export async function playHost(host: string, conn: HostConn, play: Play, baseSco
         if (isHandler && !notified.has(task.name) && !(task.listen ?? []).some((l) => notified.has(l))) continue;
         // Ctrl-C: a host stops before its next task (none after its last: it is done).
         if (slot?.signal.aborted && deps.mode === 'apply') return { status: 'failed', msg: 'aborted before the next task', interrupted: true };
-        if (overdue()) return { status: 'failed', msg: overBudget(play, `stopped before ${isHandler ? 'handler' : 'task'} '${task.name}'`) };
+        if (overdue()) return { status: 'failed', msg: overBudget(`stopped before ${isHandler ? 'handler' : 'task'} '${task.name}'`) };
         if (!isHandler && task.module === 'meta' && task.args === 'flush_handlers') {
           const flushed = await runList(play.handlers, true);
           notified.clear();
@@ -154,7 +145,7 @@ export async function playHost(host: string, conn: HostConn, play: Play, baseSco
           for (const n of task.notify) notified.add(n);
         }
         if (r.status === 'unreachable') return r;
-        if (r.status === 'failed' && !task.ignoreErrors) return overdue() ? { ...r, msg: overBudget(play, `'${task.name}': ${r.msg ?? 'failed'}`) } : r;
+        if (r.status === 'failed' && !task.ignoreErrors) return overdue() ? { ...r, msg: overBudget(`'${task.name}': ${r.msg ?? 'failed'}`) } : r;
       }
       return undefined;
     };
