@@ -2,12 +2,11 @@
 import type { Play } from '../playbook/types.js';
 import type { Emit } from '../report/events.js';
 import type { HostConn, Transport } from '../transport/types.js';
-import type { FactGatherer } from './play-host.js';
+import { hostContext, type FactGatherer } from './play-host.js';
 import type { Clock, HostResult } from './types.js';
 import { hostBudget } from './budget.js';
 import { evaluateCondition } from '../playbook/template.js';
 import type { Scope } from './task-scope.js';
-import { withBecome } from './become.js';
 
 export interface CheckDeps {
   transport: Transport;
@@ -27,8 +26,7 @@ export async function checkHost(host: string, conn: HostConn, play: Play, baseSc
     if (play.facts.length > 0 && deps.gatherFacts) {
       // rollout.host_timeout bounds a host's check as it bounds its play: every command gets what is left.
       const budget = hostBudget(play.rollout.hostTimeoutMs, deps.clock);
-      const ctx = { host: conn, exec: (spec: Parameters<Transport['exec']>[1]) => deps.transport.exec(conn, withBecome({ ...spec, timeoutMs: budget.cap(spec.timeoutMs) }, play.become ? { user: play.becomeUser } : undefined, deps.becomePassword)) };
-      const g = await deps.gatherFacts(ctx, play.facts, scope);
+      const g = await deps.gatherFacts(hostContext(deps.transport, conn, undefined, play, { budget, becomePassword: deps.becomePassword }), play.facts, scope);
       if (!g.ok) {
         const status = g.unreachable ? 'unreachable' : 'skipped';
         const msg = budget.spent() ? budget.message('check', `facts: ${g.msg}`) : g.msg;

@@ -64,7 +64,8 @@ interface TaskRun {
   interrupted?: boolean;
 }
 
-function hostContext(transport: Transport, conn: HostConn, task: Task | undefined, play: Play, deps: PlayHostDeps): HostContext {
+/** How a host's commands run: the task's (else the play's) become with the run's password, its time limit, capped by the host's budget. check-host uses it too. */
+export function hostContext(transport: Transport, conn: HostConn, task: Task | undefined, play: Play, deps: Pick<PlayHostDeps, 'becomePassword' | 'defaultTimeoutMs' | 'budget'>): HostContext {
   const become = task?.become ?? play.become;
   const user = task?.becomeUser ?? play.becomeUser;
   const timeoutMs = task?.timeoutMs ?? deps.defaultTimeoutMs;
