@@ -21,13 +21,17 @@ function countOf(count: number | string, of: number): number {
  * proves nothing as a canary, and would stop the rollout at its first stage on every run of a
  * fleet that always has a few such hosts. It goes with the batches, where unreachable is not
  * failed. A `count` percentage stays a percentage of all hosts.
+ * `proven` (resume): canaries the run being resumed already passed, per key ('' without `per`):
+ * only the missing ones are picked (a variant proven once needs none; `count: 2` with one
+ * passed needs one more).
  */
-export function pickCanary(hosts: readonly string[], canary: Canary | undefined, key?: (host: string) => string, eligible?: (host: string) => boolean): string[] {
+export function pickCanary(hosts: readonly string[], canary: Canary | undefined, key?: (host: string) => string, eligible?: (host: string) => boolean, proven?: ReadonlyMap<string, number>): string[] {
   if (!canary) return [];
   const pool = eligible ? hosts.filter(eligible) : hosts;
+  const missing = (k: string, wanted: number) => Math.max(0, wanted - (proven?.get(k) ?? 0));
   if (canary.per === undefined) {
     if (canary.count === undefined) return [];
-    return pool.slice(0, countOf(canary.count, hosts.length));
+    return pool.slice(0, missing('', countOf(canary.count, hosts.length)));
   }
   if (!key) throw new Error(`canary per: ${canary.per.source} needs each host's key value, and none was given`);
   const groups = new Map<string, string[]>();
@@ -38,8 +42,8 @@ export function pickCanary(hosts: readonly string[], canary: Canary | undefined,
     g.push(h);
   }
   const picked = new Set<string>();
-  for (const members of groups.values()) {
-    const n = canary.count === undefined ? 1 : countOf(canary.count, members.length);
+  for (const [k, members] of groups) {
+    const n = missing(k, canary.count === undefined ? 1 : countOf(canary.count, members.length));
     for (const h of members.slice(0, n)) picked.add(h);
   }
   return pool.filter((h) => picked.has(h));

@@ -4,7 +4,8 @@
 // - canary: its own first stage; any canary host failed, unreachable or with gates not passed
 //   stops the rollout before any other host is touched. Canaries come from the hosts the plan
 //   reached and read (`reached`, when given); the others go last in the order. A resumed run
-//   picks none for a variant its first run's canaries already proved (`proven`).
+//   picks only the canaries its first run's did not already provide (`proven`: per variant, or
+//   how many of `count:` passed).
 // - a batch stops the rollout when over max_fail_percentage (strictly greater), or when every
 //   one of its hosts failed or was unreachable. Once a batch is over the threshold, its hosts
 //   not yet started are left untouched (Ansible would fail them after the current task).
@@ -33,15 +34,14 @@ export interface RolloutPlan {
 }
 
 /** The schedule without running anything (for `plan` output and run.start). Pure. */
-export function planRollout(hosts: readonly string[], rollout: Rollout, o: { seed?: number; canaryKey?: (host: string) => string; reached?: (host: string) => boolean; proven?: (host: string) => boolean } = {}): RolloutPlan {
+export function planRollout(hosts: readonly string[], rollout: Rollout, o: { seed?: number; canaryKey?: (host: string) => string; reached?: (host: string) => boolean; proven?: ReadonlyMap<string, number> } = {}): RolloutPlan {
   const seed = o.seed ?? 0;
   const ordered = orderHosts(hosts, rollout.order, seed);
   // Hosts the plan could not reach or read go last, in their order: as the first batch of
   // `serial: [1, …]` one of them alone stopped the rollout (a batch where every host failed or
   // was unreachable stops it, as in Ansible), and as canaries they prove nothing.
   const order = o.reached ? [...ordered.filter(o.reached), ...ordered.filter((h) => !o.reached!(h))] : ordered;
-  const eligible = o.proven ? (h: string) => (o.reached?.(h) ?? true) && !o.proven!(h) : o.reached;
-  const canary = pickCanary(order, rollout.canary, o.canaryKey, eligible);
+  const canary = pickCanary(order, rollout.canary, o.canaryKey, o.reached, o.proven);
   // Percentages stay percentages of the play's hosts, canaries included (Ansible's all_hosts_len).
   const batches = computeBatches(order.length - canary.length, rollout.serial, order.length);
   const stages = canary.length > 0 ? [canary.length, ...batches] : batches;

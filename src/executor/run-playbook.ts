@@ -96,15 +96,15 @@ export interface ProvenCanaries {
 }
 
 /**
- * resume: whether a host's variant is already proven. With `per:`, a variant is proven when a
- * proven canary had the same key; with `count:` alone, when that run's canary stage passed.
+ * resume: how many canaries the run being resumed passed, per canary key (`per:`), or under ''
+ * (`count:` alone): the resumed run picks only the missing ones.
  */
-export function provenFn(play: Play, inv: InventoryView, extraVars: Record<string, unknown>, proven: ProvenCanaries | undefined, keyOf: (host: string) => string): ((host: string) => boolean) | undefined {
+export function provenCounts(play: Play, inv: InventoryView, extraVars: Record<string, unknown>, proven: ProvenCanaries | undefined): ReadonlyMap<string, number> | undefined {
   if (!proven || !play.rollout.canary) return undefined;
-  if (play.rollout.canary.per === undefined) return proven.stagePassed ? () => true : undefined;
-  const provenKeyOf = canaryKeyFn(play, inv, extraVars, (h) => proven.hosts.get(h));
-  const keys = new Set([...proven.hosts.keys()].map(provenKeyOf));
-  return (h) => keys.has(keyOf(h));
+  const keyOf = play.rollout.canary.per === undefined ? () => '' : canaryKeyFn(play, inv, extraVars, (h) => proven.hosts.get(h));
+  const counts = new Map<string, number>();
+  for (const h of proven.hosts.keys()) counts.set(keyOf(h), (counts.get(keyOf(h)) ?? 0) + 1);
+  return counts;
 }
 
 export async function runPlaybook(input: RunPlaybookInput): Promise<PlayOutcome[]> {
@@ -174,7 +174,7 @@ export async function runPlaybook(input: RunPlaybookInput): Promise<PlayOutcome[
       groupsOf: (h) => input.inventory.groupsOf(h),
       canaryKey: play.rollout.canary?.per ? (h) => canaryKeyOf(h) : undefined,
       reached: input.reached,
-      proven: provenFn(play, input.inventory, input.extraVars, input.provenCanaries, canaryKeyOf),
+      proven: provenCounts(play, input.inventory, input.extraVars, input.provenCanaries),
       runHost: runOne,
       rollbackHost: readOnly ? undefined : input.rollbackHost,
       rollbackPolicy: readOnly ? 'none' : play.rollback,

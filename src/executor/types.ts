@@ -42,8 +42,8 @@ export interface RolloutOptions {
   canaryKey?(host: string): string;
   /** Hosts the plan reached and read: only they may be canaries, and the others go last. */
   reached?(host: string): boolean;
-  /** resume: hosts whose variant canaries of the run being resumed already proved: no canary again. */
-  proven?(host: string): boolean;
+  /** resume: canaries the run being resumed already passed, per canary key ('' without `per:`). */
+  proven?: ReadonlyMap<string, number>;
   runHost(host: string, slot: HostSlot): Promise<HostResult>;
   /** Undo a host's changes (rollback policy); absent = rollback unsupported here. */
   rollbackHost?(host: string): Promise<'restored' | 'failed'>;

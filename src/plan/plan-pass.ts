@@ -4,7 +4,7 @@
 // host.plan events are held per host and emitted once, at the end, so a re-planned canary is
 // counted once by every fold (recap, plan summary, JSON lines).
 import type { Event, Emit } from '../report/events.js';
-import { runPlaybook, canaryKeyFn, provenFn, type RunPlaybookInput } from '../executor/run-playbook.js';
+import { runPlaybook, canaryKeyFn, provenCounts, type RunPlaybookInput } from '../executor/run-playbook.js';
 import { planRollout, type RolloutPlan } from '../executor/rollout.js';
 import { factsFingerprint, durableView } from '../executor/fingerprint.js';
 import type { HostPlan, PlannedStep } from './types.js';
@@ -66,7 +66,7 @@ export async function planPass(input: PlanPassInput, emit: Emit): Promise<PlanPa
       seed: input.seed,
       canaryKey: play.rollout.canary?.per ? keyOf : undefined,
       reached,
-      proven: provenFn(play, input.inventory, input.extraVars, input.provenCanaries, keyOf),
+      proven: provenCounts(play, input.inventory, input.extraVars, input.provenCanaries),
     });
     plays.push({ play: play.name, hosts: selected.length, schedule });
     for (const h of schedule.canary) canaries.add(h);

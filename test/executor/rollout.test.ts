@@ -2,6 +2,7 @@ import test from 'ava';
 import { planRollout, runRollout } from '../../src/executor/rollout.js';
 import type { HostResult, HostSlot } from '../../src/executor/types.js';
 import { Fleet, hostNames, rollout, turns } from './fleet.js';
+import type { Rollout } from '../../src/playbook/types.js';
 
 const failing = (names: string[], status: HostResult['status'] = 'failed') => (h: string): Partial<HostResult> =>
   names.includes(h) ? { status, msg: 'boom' } : { status: 'changed' };
@@ -448,19 +449,25 @@ test('the slot given to runHost carries the stage number', async (t) => {
   t.deepEqual(seen, [['h01', 1], ['h02', 1], ['h03', 2], ['h04', 2]]);
 });
 
-test('resume: no canary for a variant the run being resumed already proved; unproven variants still get one', (t) => {
-  // h01..h06: variants a b a b c c; the first run's canaries proved a and b
+test('resume: canaries the run being resumed passed count; only the missing ones are picked', (t) => {
+  // h01..h06: variants a b a b c c
   const variant: Record<string, string> = { h01: 'a', h02: 'b', h03: 'a', h04: 'b', h05: 'c', h06: 'c' };
   const canaryKey = (h: string) => variant[h];
-  const provenKeys = new Set(['a', 'b']);
-  const cases: { title: string; proven?: (h: string) => boolean; reached?: (h: string) => boolean; want: string[] }[] = [
-    { title: 'nothing proven: one per variant', want: ['h01', 'h02', 'h05'] },
-    { title: 'a and b proven: only c', proven: (h) => provenKeys.has(canaryKey(h)), want: ['h05'] },
-    { title: 'c proven too: no canary stage', proven: () => true, want: [] },
-    { title: 'proven and unreached combine', proven: (h) => provenKeys.has(canaryKey(h)), reached: (h) => h !== 'h05', want: ['h06'] },
+  const pos = { file: 'p.yml', line: 1, col: 1 };
+  const per = (count?: number) => ({ per: { source: 'v', pos }, ...(count === undefined ? {} : { count }), gates: [] });
+  const cases: { title: string; canary: Rollout['canary']; proven?: Record<string, number>; reached?: (h: string) => boolean; want: string[] }[] = [
+    { title: 'per, nothing proven: one per variant', canary: per(), want: ['h01', 'h02', 'h05'] },
+    { title: 'per, a and b proven: only c', canary: per(), proven: { a: 1, b: 1 }, want: ['h05'] },
+    { title: 'per, all proven: no canary stage', canary: per(), proven: { a: 1, b: 1, c: 1 }, want: [] },
+    { title: 'per, proven and unreached combine', canary: per(), proven: { a: 1, b: 1 }, reached: (h) => h !== 'h05', want: ['h06'] },
+    { title: 'per count 2, one of a proven: one more a, two of b and c', canary: per(2), proven: { a: 1 }, want: ['h01', 'h02', 'h04', 'h05', 'h06'] },
+    { title: 'count 3, nothing proven', canary: { count: 3, gates: [] }, want: ['h01', 'h02', 'h03'] },
+    { title: 'count 3, two passed: the one missing', canary: { count: 3, gates: [] }, proven: { '': 2 }, want: ['h01'] },
+    { title: 'count 3, three passed: no canary stage', canary: { count: 3, gates: [] }, proven: { '': 3 }, want: [] },
   ];
   for (const c of cases) {
-    const plan = planRollout(hostNames(6), rollout({ canary: { per: { source: 'v', pos: { file: 'p.yml', line: 1, col: 1 } }, gates: [] }, serial: [] }), { canaryKey, proven: c.proven, reached: c.reached });
+    const proven = c.proven ? new Map(Object.entries(c.proven)) : undefined;
+    const plan = planRollout(hostNames(6), rollout({ canary: c.canary, serial: [] }), { canaryKey, proven, reached: c.reached });
     t.deepEqual(plan.canary, c.want, c.title);
     t.deepEqual(plan.stages, c.want.length ? [c.want.length, ...plan.batches] : plan.batches, c.title);
     t.is(plan.order.length, 6, c.title);

@@ -2,7 +2,8 @@
 // alone: same playbook and inventory, only the hosts that did not finish, skipping each host's
 // tasks that already have an outcome. A step with an intent but no outcome is planned again
 // (its module probes the host: a finished write plans as `ok`). Canaries that passed in that run
-// proved their variant: the resumed run picks canaries only for variants nobody proved yet.
+// count: the resumed run picks canaries only for variants nobody proved yet (per:), or as many
+// as `count:` still misses.
 import type { ProvenCanaries } from '../../executor/run-playbook.js';
 import { MASK, type Journal, type RunHost } from '../../journal/index.js';
 import { EXIT } from '../../report/exit-codes.js';
@@ -85,7 +86,7 @@ export async function resumeCommand(runArg: string, opts: PlaybookCommandOptions
     if (proven.hosts.size) {
       const all = [...proven.hosts.keys()];
       const names = all.slice(0, 5).join(', ') + (all.length > 5 ? `, … (${all.length})` : '');
-      io.err(`Its canary stage ${proven.stagePassed ? 'passed' : 'passed in part'} (${names}): variants proven there get no canary again.\n`);
+      io.err(`Its canary stage ${proven.stagePassed ? 'passed' : 'passed in part'} (${names}): those count, and the resumed run picks only the canaries still missing.\n`);
     }
     const settings = (run.connection.settings ?? {}) as { limit?: string };
     args = { playbook: run.playbook, inventory: run.inventoryPaths, runId: run.id, hosts, done, touched, proven, limit: settings.limit, extraVars };
