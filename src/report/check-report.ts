@@ -118,9 +118,6 @@ interface HostAcc {
   end?: { status: string; msg?: string };
 }
 
-/** Facts the risk forecast and the evidence read (`risk` is the engine's derived fact); the others are not kept. */
-const RISK_FACTS = new Set(['os', 'apache', 'php_extension', 'imagemagick', 'pthread_keys', 'risk']);
-
 /**
  * Incremental: one small record per host, fed event by event. With `settle` (the horizon and leak
  * options the rows will use), a host's risk and observed values are worked out when it ends and
@@ -155,7 +152,9 @@ export class CheckReportBuilder {
         this.acc(e.host);
         break;
       case 'host.fact':
-        if (RISK_FACTS.has(e.fact)) this.acc(e.host).facts[e.fact] = e.value;
+        // Every fact, not only the forecast's: a failed assertion's observed values may read any
+        // (`facts.leak.leaking` had shown null beside evidence saying true). Settling drops them.
+        this.acc(e.host).facts[e.fact] = e.value;
         break;
       case 'host.check': {
         const a = this.acc(e.host);

@@ -22,7 +22,7 @@ test.serial('check over a 300-host lab agrees with the lab, host by host; histor
   const report = path.join(dir, 'check.json');
   const r = await cli(['check', playbook, '-i', inventory, '--journal', journal, '--report', `json:${report}`], { cwd: dir });
   t.true(r.code === 8 || r.code === 24, `non-compliant fleet: exit ${r.code}\n${r.err.slice(-2000)}`);
-  const rows = (JSON.parse(readFileSync(report, 'utf8')) as { hosts: { host: string; keys_in_use: number | null; risk: string; evidence: { leak?: { leaking: boolean | null } } }[] }).hosts;
+  const rows = (JSON.parse(readFileSync(report, 'utf8')) as { hosts: { host: string; keys_in_use: number | null; risk: string; evidence: { leak?: { leaking: boolean | null } }; assertions: { id: string; status: string; observed?: Record<string, unknown> }[] }[] }).hosts;
   const byHost = new Map(rows.map((h) => [h.host, h]));
   t.is(byHost.size, HOSTS, 'every host has a row');
   const mismatches: string[] = [];
@@ -36,6 +36,11 @@ test.serial('check over a 300-host lab agrees with the lab, host by host; histor
     if (row.keys_in_use !== h.keys_in_use) mismatches.push(`${h.host}: keys lab ${h.keys_in_use}, product ${row.keys_in_use}`);
     const leaking = row.evidence.leak?.leaking ?? null;
     if (leaking !== h.at_risk) mismatches.push(`${h.host}: leaking lab ${h.at_risk}, product ${leaking}`);
+  }
+  // What a failed no-key-leak assertion shows as observed is the verdict the evidence gives.
+  for (const row of rows) {
+    const a = row.assertions.find((x) => x.id === 'no-key-leak');
+    if (a?.status === 'fail' && a.observed?.['facts.leak.leaking'] !== (row.evidence.leak?.leaking ?? null)) mismatches.push(`${row.host}: no-key-leak observed ${JSON.stringify(a.observed)}, evidence ${row.evidence.leak?.leaking}`);
   }
   t.deepEqual(mismatches.slice(0, 20), [], `${mismatches.length} of ${HOSTS} hosts disagree`);
 
