@@ -7,7 +7,7 @@ import type { Play, Task } from '../playbook/types.js';
 import type { Emit } from '../report/events.js';
 import type { CommandSpec, HostConn, Transport } from '../transport/types.js';
 import type { Clock, HostResult, HostSlot } from './types.js';
-import { evaluateTaskConditions, renderTaskArgs, UnknownDependency, type Scope } from './task-scope.js';
+import { evaluateTaskConditions, plannedRegister, renderTaskArgs, UnknownDependency, type Scope } from './task-scope.js';
 import { withBecome } from './become.js';
 import { hostBudget, type HostBudget } from './budget.js';
 
@@ -188,7 +188,11 @@ async function runTask(host: string, conn: HostConn, play: Play, task: Task, ind
       p = { ...p, reason: `runs after ${afterHandlers.map((h) => `'${h}'`).join(', ')}, which change what it will find; as things stand now: ${p?.reason ?? summary}` };
     }
     emit({ kind: 'host.plan', host, task: task.name, status, diff: p?.diff, reason: p?.reason ?? summary, class: status === 'change' ? p?.class : undefined, ...(status === 'change' && p?.estimateMs !== undefined ? { estimateMs: p.estimateMs } : {}), ...where });
-    if (status === 'change' && task.register) pending.add(task.register);
+    if (task.register) {
+      // Later tasks of the plan see what apply would register (`changed` of a step about to change).
+      scope[task.register] = plannedRegister(task.register, status, summary);
+      if (status === 'change' || status === 'unknown') pending.add(task.register);
+    }
     return { status: status === 'fail' ? 'failed' : status === 'change' ? 'changed' : status === 'skip' ? 'skipped' : 'ok', msg: summary };
   };
   const ctx = hostContext(deps.transport, conn, task, play, deps);

@@ -3,6 +3,7 @@
 import type { Module } from '../modules/types.js';
 import type { Expr, Task } from '../playbook/types.js';
 import { evaluateCondition, render, undefinedVariableOf } from '../playbook/template.js';
+import { NotYetKnown, PartlyKnown } from '../playbook/expr-builtins.js';
 
 export type Scope = Record<string, unknown>;
 
@@ -17,10 +18,22 @@ function guard<T>(pending: ReadonlySet<string>, fn: () => T): T {
   try {
     return fn();
   } catch (e) {
+    if (e instanceof NotYetKnown) throw new UnknownDependency(e.path);
     const name = undefinedVariableOf(e);
     if (name !== undefined && pending.has(name.split(/[.[]/)[0])) throw new UnknownDependency(name);
     throw e;
   }
+}
+
+/**
+ * What a dry run registers for a step, as apply would: a step that would change the host
+ * registers `changed: true` and nothing else known; one whose outcome the plan cannot tell,
+ * nothing known at all; the others their outcome (`changed: false`, `failed` for a refusal).
+ */
+export function plannedRegister(variable: string, status: 'ok' | 'change' | 'skip' | 'unknown' | 'fail', msg: string): unknown {
+  if (status === 'change') return new PartlyKnown(variable, { changed: true, failed: false, skipped: false });
+  if (status === 'unknown') return new PartlyKnown(variable, {});
+  return { msg, changed: false, failed: status === 'fail' };
 }
 
 export function evaluateTaskConditions(conds: readonly Expr[], scope: Scope, pending: ReadonlySet<string>): boolean {

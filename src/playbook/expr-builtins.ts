@@ -344,6 +344,25 @@ export function methodNames(self: unknown): string[] {
 }
 
 /**
+ * A dry run's registered result of a step that would change the host: whether it changed is
+ * known (the plan assumes the step succeeds, as Ansible's check mode does), the rest (a command's
+ * output, what was installed) is not until it runs. Reading an unknown key throws NotYetKnown,
+ * which no `default` swallows: the plan then calls the task unknown instead of guessing.
+ */
+export class PartlyKnown {
+  constructor(
+    readonly variable: string,
+    readonly known: Readonly<Record<string, unknown>>,
+  ) {}
+}
+
+export class NotYetKnown extends Error {
+  constructor(readonly path: string) {
+    super(`'${path}' is not known until an earlier task has run`);
+  }
+}
+
+/**
  * An undefined value in flight: lookups of missing names produce it, `default` and `is defined`
  * accept it, every other use is an error naming the variable.
  */

@@ -3,7 +3,7 @@
 // TemplateError naming the variable and pointing at it in the file.
 import type { Pos } from '../source/types.js';
 import type { Ast, CmpOp } from './expr-parse.js';
-import { FILTERS, LENIENT_FILTERS, LENIENT_TESTS, TESTS, UndefinedMarker, methodNames, methodOf, type CallCtx } from './expr-builtins.js';
+import { FILTERS, LENIENT_FILTERS, LENIENT_TESTS, NotYetKnown, PartlyKnown, TESTS, UndefinedMarker, methodNames, methodOf, type CallCtx } from './expr-builtins.js';
 import { describeValue, isMapping, pyCompare, pyEq, PyTypeError, pyStr, truthy, typeWord } from './py.js';
 import { posAt, TemplateError, type TemplateErrorKind } from './template-error.js';
 import { didYouMean } from '../source/suggest.js';
@@ -69,6 +69,10 @@ function strict(v: unknown, ast: Ast, env: EvalEnv): unknown {
 }
 
 function lookup(container: unknown, key: string | number, path: string, parentPath: string, at: number): unknown {
+  if (container instanceof PartlyKnown) {
+    if (Object.hasOwn(container.known, String(key))) return container.known[String(key)];
+    throw new NotYetKnown(path);
+  }
   if (container === null || container === undefined) return new UndefinedMarker(`'${parentPath}' is none`, path, at);
   if (isMapping(container)) {
     const k = String(key);
