@@ -36,7 +36,7 @@ export async function rerunHandlers(
   deps: { transport: Transport; modules: ModuleRegistry; emit: Emit; clock: Clock; becomePassword?: string; inventoryVars?: Record<string, unknown>; extraVars?: Record<string, unknown> },
 ): Promise<{ ok: boolean; msg?: string }> {
   const { play } = which;
-  // Play vars as the apply had them, minus inventory and extra vars (the journal keeps neither).
+  // Play vars as the apply had them, under the run's inventory and extra vars where given.
   const extra = deps.extraVars ?? {};
   const scope: Record<string, unknown> = { ...deps.inventoryVars, inventory_hostname: host, ...extra };
   for (const [k, v] of Object.entries(play.vars)) {

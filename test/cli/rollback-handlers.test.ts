@@ -3,7 +3,7 @@
 // lab master that ran with LD_PRELOAD after the apply is leaking again after the rollback,
 // exactly as before the run — not just byte-identical on disk.
 import test from 'ava';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { labUp, labDown, labStatus } from '../helpers/lab.js';
@@ -43,4 +43,31 @@ test.serial('rollback re-runs the notified handlers: the lab is back in fact (at
     t.is(after.get(h)!.at_risk, b.at_risk, `${h}: the running master is as before the run`);
     t.true(after.get(h)!.alive, `${h} alive`);
   }
+});
+
+test('rollback runs the handlers with the run\'s own variables: its -e values and its inventory\'s', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'remediate-rbv-'));
+  const journal = path.join(dir, 'journal.db');
+  // `root` comes from the inventory, `stagger` from the play, overridden with -e on the apply
+  writeFileSync(path.join(dir, 'inv.ini'), `box1 ansible_connection=local root=${dir}\n`);
+  writeFileSync(path.join(dir, 'site.yml'), `
+- hosts: all
+  vars:
+    stagger: 30s
+  tasks:
+    - name: config
+      copy: { dest: "{{ root }}/app.conf", content: "fixed\\n" }
+      notify: restart
+  handlers:
+    - name: restart
+      shell: { script: 'echo "restart, stagger {{ stagger }}" >> "{{ root }}/handlers.log"', stateless: true }
+`);
+  const opts = { cwd: dir, env: { XDG_STATE_HOME: path.join(dir, 'state') } };
+  const a = await cli(['apply', 'site.yml', '-i', 'inv.ini', '--yes', '--journal', journal, '-e', 'stagger=0s'], opts);
+  t.is(a.code, 0, a.out + a.err);
+  const runs = await cli(['runs', '--json', '--journal', journal], opts);
+  const runId = (JSON.parse(runs.out) as { id: string }[])[0].id;
+  const rb = await cli(['rollback', runId, '--yes', '--journal', journal], opts);
+  t.is(rb.code, 0, rb.out + rb.err);
+  t.deepEqual(readFileSync(path.join(dir, 'handlers.log'), 'utf8').trim().split('\n'), ['restart, stagger 0s', 'restart, stagger 0s'], 'the apply\'s restart, then the rollback\'s, with the same variables');
 });

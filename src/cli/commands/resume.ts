@@ -10,6 +10,7 @@ import { EXIT } from '../../report/exit-codes.js';
 import type { Io } from '../io.js';
 import { openCliJournal } from '../journal.js';
 import { playbookCommand, type PlaybookCommandOptions } from './playbook.js';
+import { recordedExtraVars } from '../recorded-vars.js';
 
 const FINISHED = new Set(['ok', 'changed', 'failed', 'unreachable', 'skipped', 'rolled_back', 'rollback_failed']);
 
@@ -26,25 +27,6 @@ export function provenCanaries(journal: Journal, runId: string, hosts: readonly 
     proven.set(h.host, f && typeof f === 'object' ? (f as Record<string, unknown>) : undefined);
   }
   return { hosts: proven, stagePassed: canaries.length > 0 && passed.length === canaries.length };
-}
-
-/**
- * The -e/--extra-vars values of a run's recorded argv (as redactArgv stored them), in order: a
- * resumed run must see the variables the run was planned with (a canary's reload count, a
- * version pin), not the playbook's defaults.
- */
-export function recordedExtraVars(argv: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const w = argv[i];
-    if (w === '--') break;
-    if (w === '-e' || w === '--extra-vars') {
-      if (i + 1 < argv.length) out.push(argv[++i]);
-    } else if (w.startsWith('--extra-vars=')) out.push(w.slice('--extra-vars='.length));
-    else if (w.startsWith('-e=')) out.push(w.slice(3));
-    else if (/^-e[^-]/.test(w)) out.push(w.slice(2));
-  }
-  return out;
 }
 
 export async function resumeCommand(runArg: string, opts: PlaybookCommandOptions, io: Io): Promise<number> {

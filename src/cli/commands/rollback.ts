@@ -22,6 +22,7 @@ import { createTransport } from '../transport.js';
 import { realClock } from '../clock.js';
 import { becomePassword, type HostOptions } from '../setup.js';
 import { withBecome } from '../../executor/become.js';
+import { recordedRunVars } from '../recorded-vars.js';
 
 export interface RollbackOptions extends HostOptions { journal?: string; yes?: boolean }
 
@@ -79,6 +80,9 @@ export async function rollbackCommand(runArg: string, opts: RollbackOptions, io:
       if (createHash('sha256').update(text).digest('hex') === run.playbookSha256) playbook = loadPlaybook(run.playbook!, text, modules);
     } catch { /* gone or unreadable: below */ }
     if (!playbook && run.playbook) emit({ kind: 'warning', msg: `handlers will not be re-run after the rollback: ${run.playbook} is gone or changed since run ${run.id} (reload or restart services yourself)` });
+    // Its handlers run with the run's own variables (a restart staggered as that run had it).
+    const vars = playbook ? await recordedRunVars(run, io) : undefined;
+    for (const w of vars?.warnings ?? []) emit({ kind: 'warning', msg: w });
     const becomeUser = run.connection.becomeUser;
     emit({ kind: 'run.start', runId: rbRun, command: 'apply', playbook: `rollback of ${run.id}`, hosts: hosts.length, batches: [hosts.length], at: new Date(clock.now()).toISOString() });
     try {
@@ -110,7 +114,7 @@ export async function rollbackCommand(runArg: string, opts: RollbackOptions, io:
             let u = await undoHost(byHost.get(host)!, ctx, modules, { rollback: (sid, s) => journal.recordRollback(sid, s) });
             const which = playbook && u.status === 'restored' ? handlersToRerun(playbook, byHost.get(host)!) : undefined;
             if (which) {
-              const h = await rerunHandlers(host, conn, playbook!, which, { transport, modules, emit, clock, becomePassword: secret });
+              const h = await rerunHandlers(host, conn, playbook!, which, { transport, modules, emit, clock, becomePassword: secret, inventoryVars: vars?.hostVars(host), extraVars: vars?.extraVars });
               if (!h.ok) u = { status: 'failed', msg: h.msg };
             }
             emit({ kind: 'host.rollback', host, status: u.status, msg: u.msg });
