@@ -17,6 +17,8 @@ interface HostPayload {
   reloads_per_day: number | null;
   days_left: number | null;
   forecast_death: string | null;
+  /** the host's clock when checked (ISO), absent in rows recorded before it was kept */
+  host_clock?: string | null;
   evidence: Evidence;
 }
 
@@ -28,7 +30,7 @@ export function checkRecords(report: CheckReport, at: number): CheckResult[] {
   for (const h of report.hosts) {
     const payload: HostPayload = {
       reason: h.reason, risk: h.risk, risk_reason: h.risk_reason, keys_kind: h.keys_kind, reloads_per_day: h.reloads_per_day,
-      days_left: h.days_left, forecast_death: h.forecast_death, evidence: h.evidence,
+      days_left: h.days_left, forecast_death: h.forecast_death, host_clock: h.host_clock, evidence: h.evidence,
     };
     out.push({ runId: report.run_id, host: h.host, status: h.status, observed: payload, keysInUse: h.keys_in_use ?? undefined, reloadsLeft: h.reloads_left ?? undefined, at });
     for (const a of h.assertions) {
@@ -60,6 +62,7 @@ export interface HostResult {
   reloads_per_day: number | null;
   days_left: number | null;
   forecast_death: string | null;
+  host_clock: string | null;
   evidence: Evidence;
 }
 
@@ -68,8 +71,14 @@ export function hostResult(r: CheckRecord): HostResult {
   return {
     runId: r.runId, host: r.host, at: r.at, status: r.status, reason: p.reason ?? r.status, risk: p.risk ?? null, risk_reason: p.risk_reason ?? null,
     keys_in_use: r.keysInUse ?? null, keys_kind: p.keys_kind ?? null, reloads_left: r.reloadsLeft ?? null, reloads_per_day: p.reloads_per_day ?? null,
-    days_left: p.days_left ?? null, forecast_death: p.forecast_death ?? null, evidence: p.evidence ?? {},
+    days_left: p.days_left ?? null, forecast_death: p.forecast_death ?? null, host_clock: p.host_clock ?? null, evidence: p.evidence ?? {},
   };
+}
+
+/** A result as a point of its host's keys trend (on the host's clock where it was recorded). */
+export function trendPoint(r: HostResult): TrendInput {
+  const hostClock = r.host_clock ? Date.parse(r.host_clock) : NaN;
+  return { runId: r.runId, at: r.at, keys_in_use: r.keys_in_use, keys_kind: r.keys_kind, reloads_left: r.reloads_left, hostClock: Number.isFinite(hostClock) ? hostClock : null };
 }
 
 // ---------------------------------------------------------------------------------- drift
@@ -144,11 +153,17 @@ export interface KeysTrend {
   latest: number | null;
 }
 
-type TrendInput = Pick<HostResult, 'runId' | 'at' | 'keys_in_use' | 'keys_kind' | 'reloads_left'>;
+type TrendInput = Pick<HostResult, 'runId' | 'at' | 'keys_in_use' | 'keys_kind' | 'reloads_left'> & { hostClock?: number | null };
 
-/** The keys-in-use trend of one host's results (any order). */
+/**
+ * The keys-in-use trend of one host's results (any order). Keys per day run on the host's own
+ * clock when every point has it: the controller's time is not the host's (a lab advanced by 30
+ * days between two checks 13 s apart had shown +30 keys as 201398.6/day).
+ */
 export function keysTrend(host: string, results: readonly TrendInput[]): KeysTrend {
-  const pts = [...results].sort((a, b) => a.at - b.at).map((r) => ({ at: new Date(r.at).toISOString(), runId: r.runId, keys_in_use: r.keys_in_use, kind: r.keys_kind, reloads_left: r.reloads_left, t: r.at }));
+  const sorted = [...results].sort((a, b) => a.at - b.at);
+  const hostTime = sorted.every((r) => typeof r.hostClock === 'number');
+  const pts = sorted.map((r) => ({ at: new Date(r.at).toISOString(), runId: r.runId, keys_in_use: r.keys_in_use, kind: r.keys_kind, reloads_left: r.reloads_left, t: hostTime ? r.hostClock! : r.at }));
   const known = pts.filter((p) => p.keys_in_use !== null);
   let start = 0;
   let restarted = false;
@@ -190,7 +205,7 @@ export function loadHistory(journal: Journal, opts: { host?: string; runs?: numb
   // Trends read the lean series (no evidence JSON): thousands of hosts × many runs stay cheap.
   const byHost = new Map<string, TrendInput[]>();
   for (const x of journal.hostCheckSeries({ host: opts.host, runs: opts.runs ?? 30 })) {
-    const r: TrendInput = { runId: x.runId, at: x.at, keys_in_use: x.keysInUse ?? null, keys_kind: (x.keysKind as HostResult['keys_kind']) ?? null, reloads_left: x.reloadsLeft ?? null };
+    const r: TrendInput = { runId: x.runId, at: x.at, keys_in_use: x.keysInUse ?? null, keys_kind: (x.keysKind as HostResult['keys_kind']) ?? null, reloads_left: x.reloadsLeft ?? null, hostClock: x.hostClock ?? null };
     const xs = byHost.get(x.host);
     if (xs) xs.push(r);
     else byHost.set(x.host, [r]);

@@ -440,19 +440,23 @@ export class Journal {
    * Host-level results without their evidence (cheap for thousands of hosts × many runs):
    * the last `runs` check runs (default 30), optionally one host, oldest first.
    */
-  hostCheckSeries(opts: { host?: string; runs?: number } = {}): { runId: string; host: string; at: number; status: CheckRecord['status']; keysInUse?: number; reloadsLeft?: number; keysKind?: string }[] {
+  hostCheckSeries(opts: { host?: string; runs?: number } = {}): { runId: string; host: string; at: number; status: CheckRecord['status']; keysInUse?: number; reloadsLeft?: number; keysKind?: string; hostClock?: number }[] {
     return this.guard(() => {
       const rows = prepared(this.db,
-          `SELECT run_id, host, at, status, keys_in_use, reloads_left, json_extract(observed, '$.keys_kind') AS keys_kind FROM check_results
+          `SELECT run_id, host, at, status, keys_in_use, reloads_left, json_extract(observed, '$.keys_kind') AS keys_kind, json_extract(observed, '$.host_clock') AS host_clock FROM check_results
            WHERE assertion IS NULL AND run_id IN (SELECT id FROM runs WHERE command = 'check' ORDER BY started DESC, rowid DESC LIMIT ?)
            ${opts.host !== undefined ? 'AND host = ?' : ''}
            ORDER BY at, id`,
         )
-        .all(...[opts.runs ?? 30, ...(opts.host !== undefined ? [opts.host] : [])]) as { run_id: string; host: string; at: number; status: CheckRecord['status']; keys_in_use: number | null; reloads_left: number | null; keys_kind: string | null }[];
-      return rows.map((r) => ({
-        runId: r.run_id, host: r.host, at: r.at, status: r.status,
-        keysInUse: r.keys_in_use ?? undefined, reloadsLeft: r.reloads_left ?? undefined, keysKind: r.keys_kind ?? undefined,
-      }));
+        .all(...[opts.runs ?? 30, ...(opts.host !== undefined ? [opts.host] : [])]) as { run_id: string; host: string; at: number; status: CheckRecord['status']; keys_in_use: number | null; reloads_left: number | null; keys_kind: string | null; host_clock: string | null }[];
+      return rows.map((r) => {
+        const hostClock = r.host_clock ? Date.parse(r.host_clock) : NaN;
+        return {
+          runId: r.run_id, host: r.host, at: r.at, status: r.status,
+          keysInUse: r.keys_in_use ?? undefined, reloadsLeft: r.reloads_left ?? undefined, keysKind: r.keys_kind ?? undefined,
+          ...(Number.isFinite(hostClock) ? { hostClock } : {}),
+        };
+      });
     });
   }
 

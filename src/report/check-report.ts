@@ -71,6 +71,8 @@ export interface HostCheckRow {
   days_left: number | null;
   /** YYYY-MM-DD of the reload that will kill the master (or that killed it). */
   forecast_death: string | null;
+  /** The host's own clock when its facts were read (ISO): the time a keys trend runs on. */
+  host_clock: string | null;
   evidence: Evidence;
 }
 
@@ -261,14 +263,15 @@ function compact(v: unknown): unknown {
   return s !== undefined && s.length > 400 ? `${s.slice(0, 400)}…` : v;
 }
 
-type RiskPart = Pick<HostCheckRow, 'risk' | 'risk_reason' | 'keys_in_use' | 'keys_kind' | 'reloads_left' | 'reloads_per_day' | 'days_left' | 'forecast_death' | 'evidence'>;
+type RiskPart = Pick<HostCheckRow, 'risk' | 'risk_reason' | 'keys_in_use' | 'keys_kind' | 'reloads_left' | 'reloads_per_day' | 'days_left' | 'forecast_death' | 'host_clock' | 'evidence'>;
 
 function riskOf(raw: Record<string, unknown>, opts: RowOptions): RiskPart {
   const facts = raw as HostFacts;
-  const none: RiskPart = { risk: null, risk_reason: null, keys_in_use: null, keys_kind: null, reloads_left: null, reloads_per_day: null, days_left: null, forecast_death: null, evidence: evidenceOf(facts, null) };
+  const hostClock = hostClockOf(facts);
+  const host_clock = hostClock === null ? null : new Date(hostClock * 1000).toISOString();
+  const none: RiskPart = { risk: null, risk_reason: null, keys_in_use: null, keys_kind: null, reloads_left: null, reloads_per_day: null, days_left: null, forecast_death: null, host_clock, evidence: evidenceOf(facts, null) };
   // Without the apache fact there is nothing to forecast (a play that checks other things).
   if (!facts.apache || isUnknown(facts.apache)) return none;
-  const hostClock = hostClockOf(facts);
   const nowEpoch = hostClock ?? Math.floor(opts.now.getTime() / 1000);
   try {
     // The engine's derived `risk` fact (the play's risk_horizon_days, the host's clock) when the
@@ -279,7 +282,7 @@ function riskOf(raw: Record<string, unknown>, opts: RowOptions): RiskPart {
     return {
       risk: r.risk, risk_reason: r.reason, keys_in_use: r.keysInUse, keys_kind: r.keysKind, reloads_left: r.reloadsLeft,
       reloads_per_day: r.reloadsPerDay, days_left: r.daysLeft === null ? null : Math.round(r.daysLeft * 10) / 10, forecast_death: r.forecastDeath,
-      evidence: evidenceOf(facts, r.leak),
+      host_clock, evidence: evidenceOf(facts, r.leak),
     };
   } catch (e) {
     // A fact shaped unexpectedly must not lose the host's compliance result.

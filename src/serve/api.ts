@@ -3,7 +3,7 @@
 // runs, and one host's drill-down. Only check data leaves: never argv, connections or facts
 // beyond the evidence the check report kept (already redacted by the journal).
 import type { Journal } from '../journal/journal.js';
-import { hostResult, keysTrend, type HostResult, type KeysTrend } from '../check/history.js';
+import { hostResult, keysTrend, trendPoint, type HostResult, type KeysTrend } from '../check/history.js';
 import { deathWeeks, isDead, type DeathWeeks } from '../report/death-weeks.js';
 
 /** How many check runs back the fleet view looks for each host's latest result. */
@@ -95,7 +95,7 @@ export function hostDetail(journal: Journal, host: string): HostDetail | undefin
     host,
     latest,
     assertions,
-    trend: keysTrend(host, rows),
+    trend: keysTrend(host, rows.map(trendPoint)),
     history: rows.map((r) => ({ run_id: r.runId, at: new Date(r.at).toISOString(), status: r.status, risk: r.risk, keys_in_use: r.keys_in_use, reloads_left: r.reloads_left, forecast_death: r.forecast_death })),
   };
 }

@@ -75,7 +75,7 @@ test('keys trend: a compliant host whose keys grow is flagged as leaking; a rest
 });
 
 test('drift rules on their own: recovered hosts, hosts that could not be checked, and the first run', (t) => {
-  const r = (host: string, status: HostResult['status'], risk: HostResult['risk'] = null): HostResult => ({ runId: 'x', host, at: 0, status, reason: status, risk, risk_reason: null, keys_in_use: null, keys_kind: null, reloads_left: null, reloads_per_day: null, days_left: null, forecast_death: null, evidence: {} });
+  const r = (host: string, status: HostResult['status'], risk: HostResult['risk'] = null): HostResult => ({ runId: 'x', host, at: 0, status, reason: status, risk, risk_reason: null, keys_in_use: null, keys_kind: null, reloads_left: null, reloads_per_day: null, days_left: null, forecast_death: null, host_clock: null, evidence: {} });
   const d = drift([r('a', 'non-compliant'), r('b', 'compliant'), r('c', 'unreachable'), r('d', 'compliant', 'at-risk')], [r('a', 'waived'), r('b', 'error'), r('c', 'unreachable'), r('d', 'compliant', 'critical')]);
   t.deepEqual(d.became_compliant.map((c) => c.host), ['a']);
   t.deepEqual(d.could_not_check.map((c) => c.host), ['b'], 'c was already uncheckable');
@@ -84,6 +84,19 @@ test('drift rules on their own: recovered hosts, hosts that could not be checked
   t.is(first.from, null);
   t.deepEqual(first.became_non_compliant.map((c) => c.host), ['a']);
   t.like(keysTrend('z', []), { delta: null, growing: false, latest: null });
+});
+
+test('keys per day run on the host\'s clock when every point has one, else on the controller\'s', (t) => {
+  const DAY = 86_400_000;
+  const p = (at: number, keys: number, hostClock?: number) => ({ runId: `r${at}`, at, keys_in_use: keys, keys_kind: 'measured' as const, reloads_left: 1024 - keys, hostClock });
+  const cases: { title: string; points: ReturnType<typeof p>[]; perDay: number | null }[] = [
+    { title: 'controller only: 14 keys over 14 days', points: [p(0, 100), p(14 * DAY, 114)], perDay: 1 },
+    { title: 'a lab advanced 30 days between checks 13 s apart', points: [p(0, 83, 5 * DAY), p(13_000, 113, 35 * DAY + 13_000)], perDay: 1 },
+    { title: 'a host clock 2 h ahead changes nothing', points: [p(0, 100, 2 * 3_600_000), p(7 * DAY, 107, 7 * DAY + 2 * 3_600_000)], perDay: 1 },
+    { title: 'one point without a host clock (recorded before): the controller\'s time', points: [p(0, 100), p(10 * DAY, 110, 99 * DAY)], perDay: 1 },
+    { title: 'no time between the points: no rate', points: [p(0, 100, 5), p(0, 101, 5)], perDay: null },
+  ];
+  for (const c of cases) t.is(keysTrend('h', c.points).per_day, c.perDay, c.title);
 });
 
 function captureIo(env: Record<string, string>): { io: Io; out: () => string; err: () => string } {
