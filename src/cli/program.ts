@@ -100,6 +100,9 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
 
   hostOptions(program.command('run <pattern>').description('ad-hoc: run one raw shell command on every matching host (like ansible -m raw)'))
     .argument('<command...>', 'the command, after --')
+    .option('-b, --become', 'run it through sudo (as root, or --become-user)')
+    .option('--become-user <user>', 'the user sudo runs it as (implies --become)')
+    .option('--journal <file>', 'the run journal (default $XDG_STATE_HOME/remediate/journal.db)')
     .action((pattern: string, command: string[], opts) => { result = commands.adhoc().then((m) => m.adHocCommand(pattern, command.join(' '), opts, io)); });
 
   program.command('runs').description('runs recorded in the journal, newest first')

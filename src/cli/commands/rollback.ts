@@ -35,6 +35,7 @@ export async function rollbackCommand(runArg: string, opts: RollbackOptions, io:
     const id = journal.resolveRunId(runArg);
     if (!id.ok) { io.err(`remediate: no single run matches '${runArg}'${id.matches.length ? `: ${id.matches.slice(0, 5).join(', ')}` : ''}\n`); return EXIT.BAD_INPUT; }
     const run = journal.getRun(id.id)!;
+    if (run.command === 'run') { io.err(`remediate: run ${run.id} is an ad-hoc command (remediate run): a raw command has no inverse, so there is nothing to roll back\n`); return EXIT.BAD_INPUT; }
     const byHost = new Map<string, StepRecord[]>();
     for (const s of journal.stepsToUndo(run.id)) byHost.set(s.host, [...(byHost.get(s.host) ?? []), s]);
     let hosts = [...byHost.keys()];
