@@ -82,6 +82,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     if (name === 'plan') {
       c.option('--out <file>', 'also write the plan as JSON, for `remediate apply --plan FILE`');
       c.option('--seed <n>', 'seed for order: shuffle (kept in the saved plan)', (v) => positiveInt(v, '--seed'));
+      c.option('--journal <file>', 'the journal whose earlier runs calibrate the estimate (read only; default $XDG_STATE_HOME/remediate/journal.db)');
     }
     if (name === 'apply') {
       c.option('--plan <file>', 'execute exactly this saved plan (from `plan --out`); hosts that drifted since are refused');

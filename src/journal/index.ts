@@ -1,6 +1,6 @@
 // The journal room's public surface.
 export { openJournal, DEFAULT_BUSY_TIMEOUT_MS, type OpenJournalOptions } from './open.js';
-export { Journal, type JournalDeps } from './journal.js';
+export { Journal, stepTimingKey, type JournalDeps } from './journal.js';
 export { JournalError, type JournalErrorCode } from './errors.js';
 export { defaultJournalPath, JOURNAL_FILE_MODE, JOURNAL_DIR_MODE } from './paths.js';
 export { redact, redactArgv, redactExtraVars, MASK, SECRET_OPTIONS, EXTRA_VARS_OPTIONS } from './redact.js';

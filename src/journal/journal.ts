@@ -460,6 +460,38 @@ export class Journal {
     });
   }
 
+  /**
+   * What each task's changing steps took in the newest `runs` apply runs (of `playbookPath` when
+   * given): the median per module and task name (key: stepTimingKey), and how many runs gave any.
+   * Only journalled steps have times (stateless ones, restarts and reloads, are not recorded).
+   */
+  stepTimings(opts: { playbookPath?: string; runs?: number } = {}): { timings: Map<string, number>; runs: number } {
+    return this.guard(() => {
+      const rows = prepared(this.db,
+          `SELECT run_id, module, task, finished_at - started_at AS ms FROM steps
+           WHERE status = 'changed' AND started_at IS NOT NULL AND finished_at IS NOT NULL
+             AND run_id IN (SELECT id FROM runs WHERE command = 'apply' ${opts.playbookPath !== undefined ? 'AND playbook_path = ?' : ''} ORDER BY started DESC, rowid DESC LIMIT ?)`,
+        )
+        .all(...[...(opts.playbookPath !== undefined ? [opts.playbookPath] : []), opts.runs ?? 20]) as { run_id: string; module: string; task: string; ms: number }[];
+      const byKey = new Map<string, number[]>();
+      const runs = new Set<string>();
+      for (const r of rows) {
+        if (!(r.ms >= 0)) continue;
+        runs.add(r.run_id);
+        const k = stepTimingKey(r.module, r.task);
+        const xs = byKey.get(k);
+        if (xs) xs.push(r.ms);
+        else byKey.set(k, [r.ms]);
+      }
+      const timings = new Map<string, number>();
+      for (const [k, xs] of byKey) {
+        xs.sort((a, b) => a - b);
+        timings.set(k, xs[Math.floor((xs.length - 1) / 2)]);
+      }
+      return { timings, runs: runs.size };
+    });
+  }
+
   /** Per check run (newest first), how many hosts ended in each check status. */
   checkStatusByRun(opts: { limit?: number } = {}): { runId: string; started: number; counts: Record<string, number> }[] {
     return this.guard(() => {
@@ -698,4 +730,9 @@ function toCheck(r: CheckRow): CheckRecord {
     reloadsLeft: r.reloads_left ?? undefined,
     at: r.at,
   };
+}
+
+/** The key of a task's step times: its module and name. */
+export function stepTimingKey(module: string, task: string): string {
+  return `${module}\0${task}`;
 }

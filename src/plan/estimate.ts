@@ -1,7 +1,8 @@
 // An estimated duration for a rollout, from the plan: each host costs what its detect+plan
-// took (measured in the plan pass) plus its steps (the module's own estimate, else a default
-// per module); a stage of hosts on `forks` slots lasts about max(longest host, total / forks);
-// stages run one after another, with the rollout's pause between them.
+// took (measured in the plan pass) plus its steps (what the same task took in earlier runs, as
+// the journal measured it, else the module's own estimate, else a default per module); a stage
+// of hosts on `forks` slots lasts about max(longest host, total / forks); stages run one after
+// another, with the rollout's pause between them.
 import type { Rollout } from '../playbook/types.js';
 import type { RolloutPlan } from '../executor/rollout.js';
 import type { HostPlan } from './types.js';
@@ -16,11 +17,14 @@ const DEFAULT_STEP_MS: Record<string, number> = {
 };
 const OTHER_STEP_MS = 300;
 
-export function hostEstimateMs(h: HostPlan): number {
+/** A task's step time from earlier runs (the journal's median), by module and task name. */
+export type MeasuredStep = (module: string, task: string) => number | undefined;
+
+export function hostEstimateMs(h: HostPlan, measured?: MeasuredStep): number {
   let ms = h.ms;
   for (const s of h.steps) {
     if (s.status !== 'change' && s.status !== 'unknown') continue;
-    ms += s.estimateMs ?? DEFAULT_STEP_MS[s.module ?? ''] ?? OTHER_STEP_MS;
+    ms += (s.module !== undefined ? measured?.(s.module, s.task) : undefined) ?? s.estimateMs ?? DEFAULT_STEP_MS[s.module ?? ''] ?? OTHER_STEP_MS;
   }
   return ms;
 }

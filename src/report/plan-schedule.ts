@@ -11,7 +11,8 @@ export interface ScheduleView {
   maxFailPercentage?: number;
   rollback: string;
   pauseSeconds?: number;
-  estimate: { totalMs: number; stages: { label: string; hosts: number; ms: number }[] };
+  /** measuredRuns: earlier apply runs whose step times went into it */
+  estimate: { totalMs: number; stages: { label: string; hosts: number; ms: number }[]; measuredRuns?: number };
 }
 
 export function renderSchedule(s: ScheduleView, human: (ms: number) => string): string {
@@ -25,6 +26,7 @@ export function renderSchedule(s: ScheduleView, human: (ms: number) => string): 
   out.push(`  then ${s.batches.length} batch(es) of ${sizes}${s.serial.length ? ` (serial ${JSON.stringify(s.serial)})` : ''}, at most ${s.forks} host(s) in flight`);
   out.push(`  stops when ${s.maxFailPercentage === undefined ? 'every host of a batch fails' : `more than ${s.maxFailPercentage}% of a batch fails`}; rollback: ${s.rollback}${s.pauseSeconds ? `; pause ${s.pauseSeconds} s between batches` : ''}`);
   const parts = s.estimate.stages.slice(0, 6).map((st) => `${st.label} ${human(st.ms)}`).join(', ');
-  out.push(`  estimated duration: ~${human(s.estimate.totalMs)} (${parts}${s.estimate.stages.length > 6 ? ', …' : ''})`);
+  const basis = s.estimate.measuredRuns ? `; step times as measured in ${s.estimate.measuredRuns} earlier run(s)` : '';
+  out.push(`  estimated duration: ~${human(s.estimate.totalMs)} (${parts}${s.estimate.stages.length > 6 ? ', …' : ''}${basis})`);
   return out.join('\n');
 }

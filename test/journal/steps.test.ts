@@ -181,3 +181,26 @@ test('check results: history newest first, per host or run, with keys in use and
   t.deepEqual(j.checkHistory(undefined, { runId }).map((c) => c.host).sort(), ['web1', 'web2']);
   t.is(j.checkHistory(undefined, { limit: 1 })[0].runId, run2);
 });
+
+test('step timings: the median of each task\'s changed steps over the newest apply runs of a playbook', (t) => {
+  const path = join(tempDir(t), 'journal.db');
+  const j = openJournal(path, { now: steppingClock() });
+  t.teardown(() => j.close());
+  const run = (command: string, playbookPath: string, times: [string, string, number, StepStatus][]) => {
+    const runId = j.startRun({ command, user: 'ops', controllerHost: 'ctl', argv: [], playbookPath, inventoryPaths: [], connection: { hosts: {} } });
+    j.recordHosts(runId, times.map((_, i) => ({ host: `h${i}`, batch: 0, canary: false })));
+    times.forEach(([module, task, ms, status], i) => {
+      const id = j.recordIntent({ runId, host: `h${i}`, task, taskIndex: 0, module, class: 'reversible', factsFingerprint: 'fp', summary: task });
+      j.recordOutcome(id, { status, startedAt: 1000, finishedAt: 1000 + ms });
+    });
+  };
+  run('apply', '/p/site.yml', [['package', 'upgrade', 4000, 'changed'], ['package', 'upgrade', 6000, 'changed'], ['package', 'upgrade', 60_000, 'failed'], ['ini', 'setting', 50, 'changed']]);
+  run('apply', '/p/site.yml', [['package', 'upgrade', 5000, 'changed']]);
+  run('apply', '/p/other.yml', [['package', 'upgrade', 90_000, 'changed']]);
+  run('rollback', '/p/site.yml', [['package', 'upgrade', 70_000, 'changed']]);
+  const got = j.stepTimings({ playbookPath: '/p/site.yml' });
+  t.is(got.runs, 2, 'the two applies of this playbook');
+  t.deepEqual(Object.fromEntries([...got.timings].map(([k, v]) => [k.replace('\0', ' '), v])), { 'package upgrade': 5000, 'ini setting': 50 }, 'median of 4, 6, 5 s; a failed step and other playbooks and commands do not count');
+  t.is(j.stepTimings({ playbookPath: '/p/site.yml', runs: 1 }).timings.size, 1, 'only the newest run');
+  t.is(j.stepTimings({ playbookPath: '/p/none.yml' }).runs, 0);
+});

@@ -19,6 +19,16 @@ test('host cost: detect time plus changed/unknown steps; ok and skipped steps co
   ])), 1000 + 300 + 30_000 + 5000 + 2000);
 });
 
+test('host cost: a task\'s time measured in earlier runs wins over the module\'s estimate and the default', (t) => {
+  const measured = (module: string, task: string) => (module === 'package' && task === 'b' ? 4200 : task === 'c' ? 900 : undefined);
+  t.is(hostEstimateMs(hp(1000, [
+    { task: 'a', status: 'change', module: 'ini' },                      // not measured: default 300
+    { task: 'b', status: 'change', module: 'package' },                  // measured 4.2 s, not 30 s
+    { task: 'c', status: 'change', module: 'canary_reload', estimateMs: 5000 }, // measured 0.9 s
+    { task: 'b', status: 'ok', module: 'package' },                      // no change: nothing
+  ]), measured), 1000 + 300 + 4200 + 900);
+});
+
 const rollout = (o: Partial<Rollout> = {}): Rollout => ({ serial: [1, '50%'], concurrency: 2, order: 'inventory', unreachableCountsAsFailed: false, ...o });
 
 const cases: { title: string; hosts: number; costMs: (h: string) => number; r: Rollout; forks: number; stages: number[]; totalMs: number }[] = [

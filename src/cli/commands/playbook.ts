@@ -1,7 +1,7 @@
 // apply / plan / check PLAYBOOK: load and validate everything first (bad input changes nothing),
 // then detect → plan → (confirm) → roll out, reporting from the one event stream and
 // journalling every change before it is made.
-import { readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { loadPlaybook } from '../../playbook/load.js';
@@ -14,7 +14,7 @@ import { handlersToRerun, rerunHandlers } from '../../executor/rollback-handlers
 import { InputError, renderProblems } from '../../source/errors.js';
 import { EXIT } from '../../report/exit-codes.js';
 import type { Event } from '../../report/events.js';
-import { newRunId as journalRunId, redactArgv, type Journal } from '../../journal/index.js';
+import { defaultJournalPath, newRunId as journalRunId, redactArgv, stepTimingKey, type Journal } from '../../journal/index.js';
 import { journalSink } from '../../journal/event-sink.js';
 import { journalRecorder } from '../../journal/recorder.js';
 import type { HostConn } from '../../transport/types.js';
@@ -30,7 +30,7 @@ import { planPass, type PlanPassResult } from '../../plan/plan-pass.js';
 import { scheduleViews } from '../../plan/schedule.js';
 import { readSavedPlan, toSavedPlan, type SavedPlan } from '../../plan/saved-plan.js';
 import { hostDrift } from '../../plan/drift.js';
-import { humanMs } from '../../plan/estimate.js';
+import { humanMs, type MeasuredStep } from '../../plan/estimate.js';
 import { renderSchedule } from '../../report/plan-schedule.js';
 
 export interface PlaybookCommandOptions extends HostOptions {
@@ -232,9 +232,10 @@ export async function playbookCommand(command: 'apply' | 'plan' | 'check', playb
     allowIrreversible: opts.allowIrreversible,
     provenCanaries: opts.resume?.proven,
   };
+  const measured = command === 'check' ? undefined : measuredSteps(journal, command, path.resolve(io.cwd, playbookPath), opts, io);
   const plansFor = async (emit: (e: Event) => void) => {
     const pass = await planPass({ ...base, seed, doneTasks: opts.resume ? (h) => opts.resume!.done.get(h) ?? new Set() : undefined }, emit);
-    return { pass, schedules: scheduleViews(pass, loaded.playbook, opts.forks) };
+    return { pass, schedules: scheduleViews(pass, loaded.playbook, opts.forks, measured) };
   };
   // Facts seen by apply's preview: what canary `per:` keys (one host per distro, …) are read from.
   const previewFacts = new Map<string, Record<string, unknown>>();
@@ -404,5 +405,28 @@ export async function playbookCommand(command: 'apply' | 'plan' | 'check', playb
   } finally {
     await transport.closeAll();
     journal?.close();
+  }
+}
+
+/**
+ * Step times of earlier apply runs of this playbook, for the estimate: from apply's journal, or
+ * for `plan` (which writes no journal) from the journal file when there is one.
+ */
+function measuredSteps(journal: Journal | undefined, command: string, playbookFile: string, opts: PlaybookCommandOptions, io: Io): { step: MeasuredStep; runs: number } | undefined {
+  let j = journal;
+  let opened: Journal | undefined;
+  if (!j && command === 'plan') {
+    const file = opts.journal ?? defaultJournalPath(io.env, io.home);
+    if (!existsSync(file)) return undefined;
+    const o = openCliJournal(io, file);
+    if ('error' in o) return undefined;
+    j = opened = o.journal;
+  }
+  if (!j) return undefined;
+  try {
+    const { timings, runs } = j.stepTimings({ playbookPath: playbookFile });
+    return runs ? { step: (module, task) => timings.get(stepTimingKey(module, task)), runs } : undefined;
+  } finally {
+    opened?.close();
   }
 }
