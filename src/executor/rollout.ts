@@ -34,14 +34,17 @@ export interface RolloutPlan {
 }
 
 /** The schedule without running anything (for `plan` output and run.start). Pure. */
-export function planRollout(hosts: readonly string[], rollout: Rollout, o: { seed?: number; canaryKey?: (host: string) => string; reached?: (host: string) => boolean; proven?: ReadonlyMap<string, number> } = {}): RolloutPlan {
+export function planRollout(hosts: readonly string[], rollout: Rollout, o: { seed?: number; canaryKey?: (host: string) => string; reached?: (host: string) => boolean; actsOn?: (host: string) => boolean; proven?: ReadonlyMap<string, number> } = {}): RolloutPlan {
   const seed = o.seed ?? 0;
   const ordered = orderHosts(hosts, rollout.order, seed);
   // Hosts the plan could not reach or read go last, in their order: as the first batch of
   // `serial: [1, …]` one of them alone stopped the rollout (a batch where every host failed or
   // was unreachable stops it, as in Ansible), and as canaries they prove nothing.
   const order = o.reached ? [...ordered.filter(o.reached), ...ordered.filter((h) => !o.reached!(h))] : ordered;
-  const canary = pickCanary(order, rollout.canary, o.canaryKey, o.reached, o.proven);
+  // A canary proves this run's changes: a host the plan found nothing to change on proves none
+  // (a pilot's hosts, fixed by an earlier run), and a variant with nothing to change needs none.
+  const eligible = o.actsOn ? (h: string) => (o.reached?.(h) ?? true) && o.actsOn!(h) : o.reached;
+  const canary = pickCanary(order, rollout.canary, o.canaryKey, eligible, o.proven);
   // Percentages stay percentages of the play's hosts, canaries included (Ansible's all_hosts_len).
   const batches = computeBatches(order.length - canary.length, rollout.serial, order.length);
   const stages = canary.length > 0 ? [canary.length, ...batches] : batches;
@@ -58,7 +61,7 @@ export async function runRollout(opts: RolloutOptions): Promise<RolloutResult> {
   const { rollout, emit, clock } = opts;
   const signal = opts.signal ?? new AbortController().signal;
   const seed = opts.seed ?? Math.floor(clock.now()) >>> 0;
-  const plan = planRollout(opts.hosts, rollout, { seed, canaryKey: opts.canaryKey, reached: opts.reached, proven: opts.proven });
+  const plan = planRollout(opts.hosts, rollout, { seed, canaryKey: opts.canaryKey, reached: opts.reached, actsOn: opts.actsOn, proven: opts.proven });
   const forksN = opts.forks ?? rollout.concurrency;
   if (!Number.isInteger(forksN) || forksN < 1) throw new Error(`forks/concurrency: expected a whole number of at least 1, found ${forksN}`);
   const forks = pLimit(forksN);

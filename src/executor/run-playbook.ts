@@ -50,6 +50,8 @@ export interface RunPlaybookInput {
   seed?: number;
   /** Hosts apply's plan pass reached and read: canaries come from them, the others go last. */
   reached?(host: string): boolean;
+  /** Hosts apply's plan pass found something to change on: canaries come from them. */
+  actsOn?(host: string): boolean;
   /** resume: the canaries the run being resumed passed, so their variants get no canary again. */
   provenCanaries?: ProvenCanaries;
   /** plan mode: hosts to plan as canaries (their `when: is_canary` steps are shown). */
@@ -174,6 +176,7 @@ export async function runPlaybook(input: RunPlaybookInput): Promise<PlayOutcome[
       groupsOf: (h) => input.inventory.groupsOf(h),
       canaryKey: play.rollout.canary?.per ? (h) => canaryKeyOf(h) : undefined,
       reached: input.reached,
+      actsOn: input.actsOn,
       proven: provenCounts(play, input.inventory, input.extraVars, input.provenCanaries),
       runHost: runOne,
       rollbackHost: readOnly ? undefined : input.rollbackHost,

@@ -42,6 +42,8 @@ export interface RolloutOptions {
   canaryKey?(host: string): string;
   /** Hosts the plan reached and read: only they may be canaries, and the others go last. */
   reached?(host: string): boolean;
+  /** Hosts the plan found something to change on: only they may be canaries (when given). */
+  actsOn?(host: string): boolean;
   /** resume: canaries the run being resumed already passed, per canary key ('' without `per:`). */
   proven?: ReadonlyMap<string, number>;
   runHost(host: string, slot: HostSlot): Promise<HostResult>;

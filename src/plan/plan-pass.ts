@@ -24,6 +24,8 @@ export interface PlanPassResult {
   facts: Map<string, Record<string, unknown>>;
   /** whether the pass reached and read a host (it was planned): canaries come from these */
   reached(host: string): boolean;
+  /** whether it found a durable change to make there: canaries prove those (all reached hosts when none has one) */
+  actsOn(host: string): boolean;
   aborted: boolean;
 }
 
@@ -56,6 +58,11 @@ export async function planPass(input: PlanPassInput, emit: Emit): Promise<PlanPa
   let aborted = outcomes.some((o) => o.aborted) || (input.signal?.aborted ?? false);
 
   const reached = (h: string) => hosts.get(h)?.status === 'planned';
+  // A durable change (or one the plan cannot rule out). Stateless steps alone (a health check
+  // that always runs) change nothing to prove; a play of stateless steps only (a rolling
+  // restart) then takes its canaries from every host it reached.
+  const acting = new Set([...hosts.values()].filter((h) => h.status === 'planned' && h.steps.some((s) => (s.status === 'change' && s.class !== 'stateless') || s.status === 'unknown')).map((h) => h.host));
+  const actsOn = acting.size ? (h: string) => acting.has(h) : reached;
   const plays: PlayPlan[] = [];
   const canaries = new Set<string>();
   for (const play of input.playbook.plays) {
@@ -66,6 +73,7 @@ export async function planPass(input: PlanPassInput, emit: Emit): Promise<PlanPa
       seed: input.seed,
       canaryKey: play.rollout.canary?.per ? keyOf : undefined,
       reached,
+      actsOn,
       proven: provenCounts(play, input.inventory, input.extraVars, input.provenCanaries),
     });
     plays.push({ play: play.name, hosts: selected.length, schedule });
@@ -81,7 +89,7 @@ export async function planPass(input: PlanPassInput, emit: Emit): Promise<PlanPa
     if (f) { h.fingerprint = factsFingerprint(f); h.facts = durableView(f) as Record<string, unknown>; }
     for (const s of h.steps) emit({ kind: 'host.plan', host: name, ...s });
   }
-  return { hosts, plays, facts, reached, aborted };
+  return { hosts, plays, facts, reached, actsOn, aborted };
 }
 
 function stepOf(e: Extract<Event, { kind: 'host.plan' }>): PlannedStep {

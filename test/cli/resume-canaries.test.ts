@@ -93,3 +93,13 @@ test('count: a resumed run whose canary stage passed in part picks only the miss
   // box1 passed: one of the two canaries is missing, so box3 alone is the resumed run's canary
   t.deepEqual(await hostsOf(f, run), { box1: 'changed canary', box2: 'failed canary', box3: 'changed canary', box4: 'changed', box5: 'changed' });
 });
+
+test('after a pilot run on some hosts, the fleet run takes its canaries from the hosts it changes', async (t) => {
+  const f = fleet('{ count: 1 }', '[10]');
+  const pilot = await cli(['apply', 'site.yml', '-i', 'inv.ini', '-l', 'box1,box2', '--yes', '--journal', f.journal], { cwd: f.dir, env: f.env });
+  t.is(pilot.code, 0, pilot.out + pilot.err);
+  const all = await cli(['apply', 'site.yml', '-i', 'inv.ini', '--yes', '--journal', f.journal], { cwd: f.dir, env: f.env });
+  t.is(all.code, 0, all.out + all.err);
+  // box1 and box2 have nothing left to change: box3 is the first host whose change the canary proves
+  t.deepEqual(await hostsOf(f, /\[run (\S+)\]/.exec(all.out)?.[1] ?? ""), { box1: "ok", box2: 'ok', box3: 'changed canary', box4: 'changed', box5: 'changed' });
+});

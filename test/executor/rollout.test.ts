@@ -473,3 +473,21 @@ test('resume: canaries the run being resumed passed count; only the missing ones
     t.is(plan.order.length, 6, c.title);
   }
 });
+
+test('canaries come only from hosts the plan found something to change on; a variant with nothing to change gets none', (t) => {
+  // h01..h06: variants a b a b c c; h01 and h02 were fixed by a pilot run, c is fixed everywhere
+  const variant: Record<string, string> = { h01: 'a', h02: 'b', h03: 'a', h04: 'b', h05: 'c', h06: 'c' };
+  const acts = new Set(['h03', 'h04']);
+  const pos = { file: 'p.yml', line: 1, col: 1 };
+  const cases: { title: string; canary: Rollout['canary']; actsOn?: (h: string) => boolean; want: string[] }[] = [
+    { title: 'per, without the plan\'s view: the first host of each variant', canary: { per: { source: 'v', pos }, gates: [] }, want: ['h01', 'h02', 'h05'] },
+    { title: 'per: the first host of each variant that changes; none for c', canary: { per: { source: 'v', pos }, gates: [] }, actsOn: (h) => acts.has(h), want: ['h03', 'h04'] },
+    { title: 'count: the first hosts that change', canary: { count: 1, gates: [] }, actsOn: (h) => acts.has(h), want: ['h03'] },
+    { title: 'nothing changes anywhere: no canary stage', canary: { count: 2, gates: [] }, actsOn: () => false, want: [] },
+  ];
+  for (const c of cases) {
+    const plan = planRollout(hostNames(6), rollout({ canary: c.canary, serial: [] }), { canaryKey: (h) => variant[h], actsOn: c.actsOn });
+    t.deepEqual(plan.canary, c.want, c.title);
+    t.is(plan.order.length, 6, c.title);
+  }
+});

@@ -241,6 +241,8 @@ export async function playbookCommand(command: 'apply' | 'plan' | 'check', playb
   const previewFacts = new Map<string, Record<string, unknown>>();
   // Hosts apply's preview reached and read: canaries come from them, the others go last.
   let previewReached: ((host: string) => boolean) | undefined;
+  // Hosts it found something to change on: only they make canaries (they prove this run's changes).
+  let previewActsOn: ((host: string) => boolean) | undefined;
   let refused = new Map<string, string[]>();
   let fingerprintOf: ((host: string) => string | undefined) | undefined;
   try {
@@ -285,6 +287,7 @@ export async function playbookCommand(command: 'apply' | 'plan' | 'check', playb
       const { pass, schedules } = await plansFor(collect);
       for (const [h, f] of pass.facts) previewFacts.set(h, f);
       previewReached = pass.reached;
+      previewActsOn = pass.actsOn;
       if (io.signal.aborted) return EXIT.ABORTED;
       // A saved plan was read when it was made: show its schedule, not the whole plan again.
       if (!opts.json) io.out((saved ? `Applying the saved plan ${opts.plan} (${Object.keys(saved.hosts).length} hosts, made ${saved.createdAt} by ${saved.createdBy.user}@${saved.createdBy.host})\n` : preview.planText() + '\n\n') + schedules.map((s) => renderSchedule(s, humanMs)).join('\n') + '\n');
@@ -344,6 +347,7 @@ export async function playbookCommand(command: 'apply' | 'plan' | 'check', playb
       touchedTasks: opts.resume?.touched ? (h) => opts.resume!.touched!.get(h) ?? new Set() : undefined,
       factsFor: (h) => previewFacts.get(h),
       reached: previewReached,
+      actsOn: previewActsOn,
       // A saved plan holds between the preview and each host's turn: drift then refuses it too.
       admit: fingerprintOf
         ? (h, facts) => {
