@@ -3,9 +3,9 @@
 // Semantics (see threshold.ts for the Ansible references):
 // - canary: its own first stage; any canary host failed, unreachable or with gates not passed
 //   stops the rollout before any other host is touched. Canaries come from the hosts the plan
-//   reached and read (`reached`, when given); the others go last in the order. A resumed run
-//   picks only the canaries its first run's did not already provide (`proven`: per variant, or
-//   how many of `count:` passed).
+//   reached and read (`reached`, when given) and found a durable change to make on (`actsOn`);
+//   the unreached go last in the order. A resumed run picks only the canaries the run it resumes
+//   did not already pass (`proven`: per variant, or how many of `count:`).
 // - a batch stops the rollout when over max_fail_percentage (strictly greater), or when every
 //   one of its hosts failed or was unreachable. Once a batch is over the threshold, its hosts
 //   not yet started are left untouched (Ansible would fail them after the current task).

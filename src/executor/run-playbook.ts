@@ -52,7 +52,7 @@ export interface RunPlaybookInput {
   reached?(host: string): boolean;
   /** Hosts apply's plan pass found something to change on: canaries come from them. */
   actsOn?(host: string): boolean;
-  /** resume: the canaries the run being resumed passed, so their variants get no canary again. */
+  /** resume: the canaries the run being resumed passed: they count toward its canary stage. */
   provenCanaries?: ProvenCanaries;
   /** plan mode: hosts to plan as canaries (their `when: is_canary` steps are shown). */
   canaryHosts?: ReadonlySet<string>;
