@@ -74,7 +74,8 @@ async function ansibleBatches(dir: string, c: Case): Promise<string[][]> {
   await writeFile(join(dir, 'play.yml'), `${play}\n`);
   const env = {
     ...process.env,
-    ANSIBLE_STDOUT_CALLBACK: 'json',
+    ANSIBLE_STDOUT_CALLBACK: 'default',
+    ANSIBLE_NOCOLOR: '1',
     ANSIBLE_HOST_KEY_CHECKING: 'False',
     ANSIBLE_FORKS: '50',
     ANSIBLE_RETRY_FILES_ENABLED: 'False',
@@ -85,9 +86,24 @@ async function ansibleBatches(dir: string, c: Case): Promise<string[][]> {
   const args = ['-i', 'inventory.ini', 'play.yml', '-e', JSON.stringify({ fails: c.fails, unreachable: c.unreachable })];
   // A failed or unreachable host makes ansible-playbook exit non-zero; its JSON is what counts.
   const out = await run('ansible-playbook', args, { cwd: dir, env, maxBuffer: 16 << 20 }).catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? '' }));
-  const report = JSON.parse(out.stdout) as { plays: Array<{ tasks: Array<{ hosts: Record<string, unknown> }> }> };
-  // The json callback reports each serial batch as a play; its first task ran on the whole batch.
-  return report.plays.map((p) => Object.keys(p.tasks[0]?.hosts ?? {}).sort());
+  return batchesOf(out.stdout);
+}
+
+/**
+ * ansible-playbook's default output: each serial batch is a `PLAY [all]` section, and its first
+ * task has a line per host of the batch (ok, changed, skipping, fatal … UNREACHABLE). Read from
+ * the default callback: Debian's ansible-core has no `json` one (that is in ansible.posix).
+ */
+function batchesOf(stdout: string): string[][] {
+  const batches: string[][] = [];
+  let tasks = 0;
+  for (const line of stdout.split('\n')) {
+    if (/^PLAY \[/.test(line)) { batches.push([]); tasks = 0; continue; }
+    if (/^TASK \[/.test(line)) { tasks++; continue; }
+    const m = /^(?:ok|changed|skipping|fatal|failed): \[([^\]]+)\]/.exec(line);
+    if (m && tasks === 1 && batches.length) batches[batches.length - 1].push(m[1]);
+  }
+  return batches.map((b) => b.sort());
 }
 
 async function remediateBatches(c: Case): Promise<string[][]> {
