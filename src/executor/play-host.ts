@@ -13,7 +13,7 @@ import { hostBudget, type HostBudget } from './budget.js';
 
 /** Where mutating steps are recorded before they run (the journal implements it). */
 export interface StepRecorder {
-  intent(host: string, taskIndex: number, task: Task, planned: Planned): number | string;
+  intent(host: string, taskIndex: number, task: Task, planned: Planned, handler?: boolean): number | string;
   outcome(id: number | string, o: { status: string; msg?: string; verified?: boolean; startedAt: number; finishedAt: number }): void;
 }
 
@@ -209,7 +209,7 @@ async function runTask(host: string, conn: HostConn, play: Play, task: Task, ind
       const state = module.probe ? await module.probe(ctx, args) : undefined;
       const p = module.plan(args, state);
       if (mode === 'plan') return planned(p.status, p.summary, p);
-      last = await applyPlanned(host, module, ctx, args, p, task, index, scope, deps);
+      last = await applyPlanned(host, module, ctx, args, p, task, index, handler, scope, deps);
       if (last.status === 'unreachable') break;
       const done = task.until ? evaluateTaskConditions([task.until], scope, pending) : last.status !== 'failed';
       if (done) break;
@@ -228,7 +228,7 @@ async function runTask(host: string, conn: HostConn, play: Play, task: Task, ind
   }
 }
 
-async function applyPlanned(host: string, module: Module, ctx: HostContext, args: unknown, p: Planned, task: Task, index: number, scope: Scope, deps: PlayHostDeps): Promise<TaskRun> {
+async function applyPlanned(host: string, module: Module, ctx: HostContext, args: unknown, p: Planned, task: Task, index: number, handler: boolean, scope: Scope, deps: PlayHostDeps): Promise<TaskRun> {
   const register = (o: Outcome, changed: boolean) => {
     if (task.register) scope[task.register] = { ...(o.result ?? {}), changed, failed: o.status === 'failed', msg: o.msg };
   };
@@ -246,7 +246,9 @@ async function applyPlanned(host: string, module: Module, ctx: HostContext, args
   }
   const startedAt = deps.clock.now();
   // Journal first: a controller killed after this line leaves an intent whose inverse can be replayed.
-  const id = p.class !== 'stateless' ? deps.recorder?.intent(host, index, task, p) : undefined;
+  // Stateless steps too (a restart, a canary's reloads): nothing to undo, but what was done to
+  // a host, and when, is on record.
+  const id = deps.recorder?.intent(host, index, task, p, handler);
   let o = await module.apply(ctx, args, p);
   let verified: boolean | undefined;
   if (o.status === 'changed' && module.verify) {

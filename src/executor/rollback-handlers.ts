@@ -10,7 +10,7 @@ import type { Clock } from './types.js';
 import { playHost } from './play-host.js';
 import { render } from '../playbook/template.js';
 
-export interface UndoneStep { task: string; taskIndex: number }
+export interface UndoneStep { task: string; taskIndex: number; handler?: boolean }
 
 /** The play and handler names the undone steps notified (by task position and name). */
 export function handlersToRerun(playbook: Playbook, steps: readonly UndoneStep[]): { play: Play; names: string[] } | undefined {
@@ -18,7 +18,8 @@ export function handlersToRerun(playbook: Playbook, steps: readonly UndoneStep[]
     const names = new Set<string>();
     let matched = false;
     for (const s of steps) {
-      const t = play.tasks[s.taskIndex];
+      // a handler's index is its place among the handlers, not among the tasks
+      const t = s.handler ? play.handlers[s.taskIndex] : play.tasks[s.taskIndex];
       if (!t || t.name !== s.task) continue;
       matched = true;
       for (const n of t.notify) names.add(n);

@@ -208,21 +208,25 @@ export class Journal {
 
   // ---- steps --------------------------------------------------------------------------------
 
-  /** Committed with a WAL fsync before it returns: call it, then run the step. */
+  /**
+   * Committed with a WAL fsync before it returns: call it, then run the step. A stateless step
+   * (a restart, a reload: nothing to undo) is recorded for the record without the fsync.
+   */
   recordIntent(intent: Intent): number {
     return this.guard(() => {
       const clean = this.redact({ inverse: intent.inverse, summary: intent.summary, diff: intent.diff });
       try {
-        const res = this.durably(() =>
+        const insert = () =>
           prepared(this.db,
-              `INSERT INTO steps (run_id, host, task, task_index, module, class, inverse, facts_fingerprint, summary, diff, intent_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+              `INSERT INTO steps (run_id, host, task, task_index, handler, module, class, inverse, facts_fingerprint, summary, diff, intent_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
             )
             .run(
               intent.runId,
               intent.host,
               intent.task,
               intent.taskIndex,
+              intent.handler ? 1 : 0,
               intent.module,
               intent.class,
               toJson(clean.inverse),
@@ -230,8 +234,8 @@ export class Journal {
               clean.summary,
               clean.diff ?? null,
               this.now(),
-            ),
-        );
+            );
+        const res = intent.class === 'stateless' ? insert() : this.durably(insert);
         return Number(res.lastInsertRowid);
       } catch (err) {
         if (sqliteCode(err) === 'SQLITE_CONSTRAINT_FOREIGNKEY') throw this.unknownHost('recordIntent', intent.runId, intent.host);
@@ -649,6 +653,7 @@ interface StepRow {
   host: string;
   task: string;
   task_index: number;
+  handler: number;
   module: string;
   class: StepRecord['class'];
   inverse: string | null;
@@ -673,6 +678,7 @@ function toStep(r: StepRow): StepRecord {
     host: r.host,
     task: r.task,
     taskIndex: r.task_index,
+    ...(r.handler ? { handler: true } : {}),
     module: r.module,
     class: r.class,
     inverse: fromJson(r.inverse),

@@ -1,17 +1,18 @@
 // The engine's StepRecorder on the journal: intent (with inverse and facts fingerprint) committed
-// before the step runs, outcome after.
+// before the step runs, outcome after. Stateless steps (restarts, reloads) are recorded too.
 import type { StepRecorder } from '../executor/play-host.js';
 import type { Journal } from './journal.js';
 import type { StepStatus } from './types.js';
 
 export function journalRecorder(journal: Journal, runId: string, fingerprintOf: (host: string) => string): StepRecorder {
   return {
-    intent(host, taskIndex, task, planned) {
+    intent(host, taskIndex, task, planned, handler) {
       return journal.recordIntent({
         runId,
         host,
         task: task.name,
         taskIndex,
+        ...(handler ? { handler: true } : {}),
         module: task.module,
         class: planned.class,
         inverse: planned.inverse,

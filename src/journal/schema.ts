@@ -117,6 +117,11 @@ export const MIGRATIONS: readonly Migration[] = [
     description: "why a host ended as it did (the host's last message: a failed step, a refusal, unreachable)",
     up: `ALTER TABLE run_hosts ADD COLUMN msg TEXT;`,
   },
+  {
+    version: 3,
+    description: 'steps of handlers told apart from tasks (their indexes are the handler list\'s), now that restarts and reloads are journalled too',
+    up: `ALTER TABLE steps ADD COLUMN handler INTEGER NOT NULL DEFAULT 0;`,
+  },
 ];
 
 export function latestVersion(migrations: readonly Migration[] = MIGRATIONS): number {

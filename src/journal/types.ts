@@ -93,8 +93,10 @@ export interface Intent {
   runId: string;
   host: string;
   task: string;
-  /** Position of the task in the play (resume skips what is done by index). */
+  /** Position of the task in the play (resume skips what is done by index), or of the handler. */
   taskIndex: number;
+  /** A handler's step (taskIndex counts the play's handlers). */
+  handler?: boolean;
   module: string;
   class: StepClass;
   /** JSON-serializable; bytes as base64 strings. */

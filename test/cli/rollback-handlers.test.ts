@@ -71,3 +71,36 @@ test('rollback runs the handlers with the run\'s own variables: its -e values an
   t.is(rb.code, 0, rb.out + rb.err);
   t.deepEqual(readFileSync(path.join(dir, 'handlers.log'), 'utf8').trim().split('\n'), ['restart, stagger 0s', 'restart, stagger 0s'], 'the apply\'s restart, then the rollback\'s, with the same variables');
 });
+
+test('show lists the restarts and reloads a run made, handlers marked, with the durable steps', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'remediate-rbs-'));
+  const journal = path.join(dir, 'journal.db');
+  writeFileSync(path.join(dir, 'inv.ini'), `box1 ansible_connection=local root=${dir}\n`);
+  writeFileSync(path.join(dir, 'site.yml'), `
+- hosts: all
+  tasks:
+    - name: config
+      copy: { dest: "{{ root }}/app.conf", content: "fixed\\n" }
+      notify: restart
+    - name: health
+      shell: { script: 'test -e "{{ root }}/app.conf"', stateless: true }
+  handlers:
+    - name: unused
+      shell: { script: 'true', stateless: true }
+    - name: restart
+      shell: { script: 'echo restarted >> "{{ root }}/handlers.log"', stateless: true }
+`);
+  const opts = { cwd: dir, env: { XDG_STATE_HOME: path.join(dir, 'state') } };
+  const a = await cli(['apply', 'site.yml', '-i', 'inv.ini', '--yes', '--journal', journal], opts);
+  t.is(a.code, 0, a.out + a.err);
+  const runs = await cli(['runs', '--json', '--journal', journal], opts);
+  const runId = (JSON.parse(runs.out) as { id: string }[])[0].id;
+  const show = await cli(['show', runId, '--journal', journal], opts);
+  const steps = show.out.split('\n').filter((l) => /^\s+(handler )?#\d/.test(l)).map((l) => l.trim().replace(/:.*→/, ' →'));
+  t.deepEqual(steps, ['#0 config [copy, reversible] → changed', '#1 health [shell, stateless] → ok', 'handler #1 restart [shell, stateless] → ok']);
+  // the rollback undoes the config only; the restart runs again as its handler
+  const rb = await cli(['rollback', runId, '--yes', '--journal', journal], opts);
+  t.is(rb.code, 0, rb.out + rb.err);
+  t.regex(rb.out, /1 step\(s\) on 1 host/);
+  t.deepEqual(readFileSync(path.join(dir, 'handlers.log'), 'utf8').trim().split('\n'), ['restarted', 'restarted']);
+});

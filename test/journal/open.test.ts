@@ -215,3 +215,23 @@ test('a version-1 journal from an older remediate is migrated in place: its runs
   j.close();
   t.is(raw(path).version, latestVersion());
 });
+
+test('a version-2 journal is migrated in place: its steps stay (none a handler\'s), and handler steps can be told apart', (t) => {
+  const dir = tempDir(t);
+  const path = join(dir, 'journal.db');
+  const r = raw(path);
+  t.deepEqual(migrate(r.db, path, MIGRATIONS.slice(0, 2)), { from: 0, to: 2 });
+  r.db.prepare(`INSERT INTO runs (id, command, status, started, user, controller_host, argv, inventory_paths, connection) VALUES ('old-run', 'apply', 'failed', 1, 'ops', 'ctl', '[]', '[]', '{"hosts":{}}')`).run();
+  r.db.prepare(`INSERT INTO run_hosts (run_id, host, seq, batch, canary, status, updated) VALUES ('old-run', 'web1', 0, 1, 0, 'failed', 1)`).run();
+  r.db.prepare(`INSERT INTO steps (run_id, host, task, task_index, module, class, facts_fingerprint, summary, intent_at, status, started_at, finished_at) VALUES ('old-run', 'web1', 'ini', 2, 'ini', 'reversible', 'fp', 'set x', 1, 'changed', 1, 2)`).run();
+  r.close();
+  const j = openJournal(path, { now: steppingClock() });
+  t.like(j.stepsFor('old-run')[0], { task: 'ini', taskIndex: 2 });
+  t.false('handler' in j.stepsFor('old-run')[0]);
+  const id = j.recordIntent({ runId: 'old-run', host: 'web1', task: 'restart', taskIndex: 2, handler: true, module: 'service', class: 'stateless', factsFingerprint: 'fp', summary: 'full restart' });
+  j.recordOutcome(id, { status: 'changed', startedAt: 3, finishedAt: 4 });
+  t.like(j.stepsFor('old-run')[1], { task: 'restart', taskIndex: 2, handler: true, class: 'stateless' });
+  t.deepEqual(j.stepsToUndo('old-run').map((s) => s.task), ['ini'], 'a restart has nothing to undo');
+  j.close();
+  t.is(raw(path).version, latestVersion());
+});

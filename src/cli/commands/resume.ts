@@ -6,6 +6,7 @@
 // as `count:` still misses.
 import type { ProvenCanaries } from '../../executor/run-playbook.js';
 import { MASK, type Journal, type RunHost } from '../../journal/index.js';
+import type { StepRecord } from '../../journal/types.js';
 import { EXIT } from '../../report/exit-codes.js';
 import type { Io } from '../io.js';
 import { openCliJournal } from '../journal.js';
@@ -29,6 +30,29 @@ export function provenCanaries(journal: Journal, runId: string, hosts: readonly 
   return { hosts: proven, stagePassed: canaries.length > 0 && passed.length === canaries.length };
 }
 
+/**
+ * Where each host of a stopped run stands, from its journalled steps: the tasks done (an outcome
+ * of changed or ok), and the tasks that changed the host or may have (an intent without outcome),
+ * whose handlers are notified again since nobody knows whether they ran. Only tasks' durable
+ * steps count: handlers run again when notified (their indexes are the handler list's, and
+ * handler 2 must not pass for task 2), and stateless steps (a health check, a canary's reloads)
+ * run again rather than count as done.
+ */
+export function resumePoints(steps: readonly Pick<StepRecord, 'host' | 'taskIndex' | 'handler' | 'class' | 'outcome'>[]): { done: Map<string, Set<number>>; touched: Map<string, Set<number>> } {
+  const done = new Map<string, Set<number>>();
+  const touched = new Map<string, Set<number>>();
+  const add = (m: Map<string, Set<number>>, host: string, i: number) => {
+    if (!m.has(host)) m.set(host, new Set());
+    m.get(host)!.add(i);
+  };
+  for (const s of steps) {
+    if (s.handler || s.class === 'stateless') continue;
+    if (!s.outcome || s.outcome.status === 'changed') add(touched, s.host, s.taskIndex);
+    if (s.outcome && (s.outcome.status === 'changed' || s.outcome.status === 'ok')) add(done, s.host, s.taskIndex);
+  }
+  return { done, touched };
+}
+
 export async function resumeCommand(runArg: string, opts: PlaybookCommandOptions, io: Io): Promise<number> {
   const j = openCliJournal(io, opts.journal);
   if ('error' in j) { io.err(`remediate: ${j.error}\n`); return EXIT.BAD_INPUT; }
@@ -42,20 +66,7 @@ export async function resumeCommand(runArg: string, opts: PlaybookCommandOptions
     if (!run.playbook) { io.err(`remediate: run ${run.id} has no playbook recorded\n`); return EXIT.BAD_INPUT; }
     const status = new Map(run.hostList.map((h) => [h.host, h.status]));
     const hosts = new Set(Object.keys(run.connection.hosts).filter((h) => !FINISHED.has(status.get(h) ?? 'pending')));
-    const done = new Map<string, Set<number>>();
-    // Steps that changed the host, or may have (an intent without outcome): their handlers
-    // (a reload after the ini) are notified again, since nobody knows whether they ran.
-    const touched = new Map<string, Set<number>>();
-    for (const s of j.journal.stepsFor(run.id)) {
-      if (!s.outcome || s.outcome.status === 'changed') {
-        if (!touched.has(s.host)) touched.set(s.host, new Set());
-        touched.get(s.host)!.add(s.taskIndex);
-      }
-      if (s.outcome && (s.outcome.status === 'changed' || s.outcome.status === 'ok')) {
-        if (!done.has(s.host)) done.set(s.host, new Set());
-        done.get(s.host)!.add(s.taskIndex);
-      }
-    }
+    const { done, touched } = resumePoints(j.journal.stepsFor(run.id));
     if (hosts.size === 0) { io.out(`run ${run.id}: every host finished; nothing to resume\n`); return EXIT.OK; }
     // -e given to resume replaces the recorded ones; a masked (secret) value cannot be replayed.
     const extraVars = opts.extraVars?.length ? opts.extraVars : recordedExtraVars(run.argv);

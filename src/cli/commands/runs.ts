@@ -60,7 +60,7 @@ export async function showCommand(runArg: string, opts: { json?: boolean; journa
       for (const s of byHost.get(h.host) ?? []) {
         const out = s.outcome ? s.outcome.status : 'NO OUTCOME (interrupted mid-step)';
         const rb = s.rollback ? `, rollback ${s.rollback.status}${s.rollback.msg ? `: ${s.rollback.msg}` : ''}` : '';
-        io.out(`  #${s.taskIndex} ${s.task} [${s.module}, ${s.class}]: ${s.summary} → ${out}${s.outcome?.msg ? ` (${s.outcome.msg})` : ''}${rb}\n`);
+        io.out(`  ${s.handler ? 'handler ' : ''}#${s.taskIndex} ${s.task} [${s.module}, ${s.class}]: ${s.summary} → ${out}${s.outcome?.msg ? ` (${s.outcome.msg})` : ''}${rb}\n`);
       }
     }
     if (notStarted.length) io.out(`\nnot started (${notStarted.length}): ${notStarted.slice(0, 20).join(', ')}${notStarted.length > 20 ? ', …' : ''}\n`);
