@@ -1,7 +1,7 @@
 // `resume` after a rollout stopped: canaries the first run passed proved their variant, so the
 // resumed run picks canaries only for variants nobody proved (per:), and only as many as
 // `count:` still misses (none once the first run's canary stage passed). Local hosts, real files, the real journal.
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -43,19 +43,24 @@ async function hostsOf(f: ReturnType<typeof fleet>, run: string): Promise<Record
 
 const runIdOf = (err: string) => /Run (\S+):/.exec(err)?.[1] ?? '';
 
-test('per: a resumed run picks canaries only for variants its first run did not prove', async (t) => {
-  const f = fleet('{ per: "variant" }', '[10]');
+/** A first apply whose canary box2 fails (box1's passes), then `resume` once box2 is healthy. */
+async function canaryFailedThenResumed(t: ExecutionContext, canary: string) {
+  const f = fleet(canary, '[10]');
   writeFileSync(path.join(f.dir, 'fail-box2'), '');
   const first = await cli(['apply', 'site.yml', '-i', 'inv.ini', '--yes', '--journal', f.journal], { cwd: f.dir, env: f.env });
   t.not(first.code, 0, first.out + first.err);
   t.regex(first.out + first.err, /canary: box2 failed/);
   const run = runIdOf(first.err);
   t.deepEqual(await hostsOf(f, run), { box1: 'changed canary', box2: 'failed canary' }, 'the others never started');
-
   rmSync(path.join(f.dir, 'fail-box2'));
   const r = await cli(['resume', run, '--yes', '--journal', f.journal], { cwd: f.dir, env: f.env });
   t.is(r.code, 0, r.out + r.err);
   t.regex(r.err, /Its canary stage passed in part \(box1\): those count, and the resumed run picks only the canaries still missing/);
+  return { f, run };
+}
+
+test('per: a resumed run picks canaries only for variants its first run did not prove', async (t) => {
+  const { f, run } = await canaryFailedThenResumed(t, '{ per: "variant" }');
   // variant a was proven by box1: box3 and box5 go with the batch; b's canary failed: box4 proves it
   t.deepEqual(await hostsOf(f, run), { box1: 'changed canary', box2: 'failed canary', box3: 'changed', box4: 'changed canary', box5: 'changed' });
   for (const b of ['box3', 'box4', 'box5']) t.is(readFileSync(path.join(f.dir, b, 'fixed'), 'utf8'), 'yes\n', b);
@@ -78,18 +83,7 @@ test('count: a resumed run whose first run passed its canary stage has none', as
 });
 
 test('count: a resumed run whose canary stage passed in part picks only the missing canaries', async (t) => {
-  const f = fleet('{ count: 2 }', '[10]');
-  writeFileSync(path.join(f.dir, 'fail-box2'), '');
-  const first = await cli(['apply', 'site.yml', '-i', 'inv.ini', '--yes', '--journal', f.journal], { cwd: f.dir, env: f.env });
-  t.not(first.code, 0, first.out + first.err);
-  t.regex(first.out + first.err, /canary: box2 failed/);
-  const run = runIdOf(first.err);
-  t.deepEqual(await hostsOf(f, run), { box1: 'changed canary', box2: 'failed canary' }, 'the others never started');
-
-  rmSync(path.join(f.dir, 'fail-box2'));
-  const r = await cli(['resume', run, '--yes', '--journal', f.journal], { cwd: f.dir, env: f.env });
-  t.is(r.code, 0, r.out + r.err);
-  t.regex(r.err, /Its canary stage passed in part \(box1\)/);
+  const { f, run } = await canaryFailedThenResumed(t, '{ count: 2 }');
   // box1 passed: one of the two canaries is missing, so box3 alone is the resumed run's canary
   t.deepEqual(await hostsOf(f, run), { box1: 'changed canary', box2: 'failed canary', box3: 'changed canary', box4: 'changed', box5: 'changed' });
 });

@@ -2,7 +2,7 @@
 // undone steps notified (reload after the ini, full restart after envvars) run again, so a
 // lab master that ran with LD_PRELOAD after the apply is leaking again after the rollback,
 // exactly as before the run — not just byte-identical on disk.
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -45,12 +45,24 @@ test.serial('rollback re-runs the notified handlers: the lab is back in fact (at
   }
 });
 
-test('rollback runs the handlers with the run\'s own variables: its -e values and its inventory\'s', async (t) => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'remediate-rbv-'));
+/** One local host (its `root` an inventory var), a playbook applied to it; the run's id. */
+async function appliedLocally(t: ExecutionContext, site: string, extra: string[] = []) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'remediate-rbl-'));
   const journal = path.join(dir, 'journal.db');
-  // `root` comes from the inventory, `stagger` from the play, overridden with -e on the apply
   writeFileSync(path.join(dir, 'inv.ini'), `box1 ansible_connection=local root=${dir}\n`);
-  writeFileSync(path.join(dir, 'site.yml'), `
+  writeFileSync(path.join(dir, 'site.yml'), site);
+  const opts = { cwd: dir, env: { XDG_STATE_HOME: path.join(dir, 'state') } };
+  const a = await cli(['apply', 'site.yml', '-i', 'inv.ini', '--yes', '--journal', journal, ...extra], opts);
+  t.is(a.code, 0, a.out + a.err);
+  const runs = await cli(['runs', '--json', '--journal', journal], opts);
+  const runId = (JSON.parse(runs.out) as { id: string }[])[0].id;
+  const handlersLog = () => readFileSync(path.join(dir, 'handlers.log'), 'utf8').trim().split('\n');
+  return { runId, handlersLog, cli: (argv: string[]) => cli([...argv, '--journal', journal], opts) };
+}
+
+test('rollback runs the handlers with the run\'s own variables: its -e values and its inventory\'s', async (t) => {
+  // `root` comes from the inventory, `stagger` from the play, overridden with -e on the apply
+  const r = await appliedLocally(t, `
 - hosts: all
   vars:
     stagger: 30s
@@ -61,22 +73,14 @@ test('rollback runs the handlers with the run\'s own variables: its -e values an
   handlers:
     - name: restart
       shell: { script: 'echo "restart, stagger {{ stagger }}" >> "{{ root }}/handlers.log"', stateless: true }
-`);
-  const opts = { cwd: dir, env: { XDG_STATE_HOME: path.join(dir, 'state') } };
-  const a = await cli(['apply', 'site.yml', '-i', 'inv.ini', '--yes', '--journal', journal, '-e', 'stagger=0s'], opts);
-  t.is(a.code, 0, a.out + a.err);
-  const runs = await cli(['runs', '--json', '--journal', journal], opts);
-  const runId = (JSON.parse(runs.out) as { id: string }[])[0].id;
-  const rb = await cli(['rollback', runId, '--yes', '--journal', journal], opts);
+`, ['-e', 'stagger=0s']);
+  const rb = await r.cli(['rollback', r.runId, '--yes']);
   t.is(rb.code, 0, rb.out + rb.err);
-  t.deepEqual(readFileSync(path.join(dir, 'handlers.log'), 'utf8').trim().split('\n'), ['restart, stagger 0s', 'restart, stagger 0s'], 'the apply\'s restart, then the rollback\'s, with the same variables');
+  t.deepEqual(r.handlersLog(), ['restart, stagger 0s', 'restart, stagger 0s'], 'the apply\'s restart, then the rollback\'s, with the same variables');
 });
 
 test('show lists the restarts and reloads a run made, handlers marked, with the durable steps', async (t) => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'remediate-rbs-'));
-  const journal = path.join(dir, 'journal.db');
-  writeFileSync(path.join(dir, 'inv.ini'), `box1 ansible_connection=local root=${dir}\n`);
-  writeFileSync(path.join(dir, 'site.yml'), `
+  const r = await appliedLocally(t, `
 - hosts: all
   tasks:
     - name: config
@@ -90,17 +94,12 @@ test('show lists the restarts and reloads a run made, handlers marked, with the 
     - name: restart
       shell: { script: 'echo restarted >> "{{ root }}/handlers.log"', stateless: true }
 `);
-  const opts = { cwd: dir, env: { XDG_STATE_HOME: path.join(dir, 'state') } };
-  const a = await cli(['apply', 'site.yml', '-i', 'inv.ini', '--yes', '--journal', journal], opts);
-  t.is(a.code, 0, a.out + a.err);
-  const runs = await cli(['runs', '--json', '--journal', journal], opts);
-  const runId = (JSON.parse(runs.out) as { id: string }[])[0].id;
-  const show = await cli(['show', runId, '--journal', journal], opts);
+  const show = await r.cli(['show', r.runId]);
   const steps = show.out.split('\n').filter((l) => /^\s+(handler )?#\d/.test(l)).map((l) => l.trim().replace(/:.*→/, ' →'));
   t.deepEqual(steps, ['#0 config [copy, reversible] → changed', '#1 health [shell, stateless] → ok', 'handler #1 restart [shell, stateless] → ok']);
   // the rollback undoes the config only; the restart runs again as its handler
-  const rb = await cli(['rollback', runId, '--yes', '--journal', journal], opts);
+  const rb = await r.cli(['rollback', r.runId, '--yes']);
   t.is(rb.code, 0, rb.out + rb.err);
   t.regex(rb.out, /1 step\(s\) on 1 host/);
-  t.deepEqual(readFileSync(path.join(dir, 'handlers.log'), 'utf8').trim().split('\n'), ['restarted', 'restarted']);
+  t.deepEqual(r.handlersLog(), ['restarted', 'restarted']);
 });
