@@ -222,6 +222,8 @@ export interface SystemdUnitOptions {
   randomizedDelaySec?: number;
   /** Environment variables the check needs that may be named but not written here (a sudo password). */
   environmentFile?: string;
+  /** Run after the check, whatever its exit (retention: `remediate prune …`). */
+  execStopPost?: string[];
 }
 
 export function renderSystemdUnits(o: SystemdUnitOptions): { serviceName: string; timerName: string; service: string; timer: string } {
@@ -238,6 +240,7 @@ export function renderSystemdUnits(o: SystemdUnitOptions): { serviceName: string
     `WorkingDirectory=${unitValue(o.workingDirectory)}`,
     ...(o.environmentFile ? [`EnvironmentFile=${unitValue(o.environmentFile)}`] : []),
     `ExecStart=${o.execStart.map(systemdQuote).join(' ')}`,
+    ...(o.execStopPost ? [`ExecStopPost=${o.execStopPost.map(systemdQuote).join(' ')}`] : []),
     '# Exit 8 means some host is non-compliant: a result (in the journal and the reports), not a',
     '# failure of the service. Could-not-check (16, 24) and errors still fail the unit.',
     'SuccessExitStatus=8',

@@ -110,6 +110,10 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     .option('--json', 'a JSON array, newest first').option('--journal <file>', 'journal file')
     .option('-n, --limit <n>', 'at most this many runs (default 50)', (v) => positiveInt(v, '--limit'))
     .action((opts) => { result = commands.runs().then((m) => m.runsCommand(opts, io)); });
+  program.command('prune').description('drop check runs older than a duration from the journal (the newest two, and every apply, rollback and ad-hoc run, are kept)')
+    .requiredOption('--checks-older-than <duration>', 'e.g. 90d, 12h')
+    .option('--journal <file>', 'journal file')
+    .action((opts) => { result = commands.runs().then((m) => m.pruneCommand(opts, io)); });
   program.command('show <run>').description('what a run did, per host, per step (a run id or a unique prefix)')
     .option('--host <host>', 'only this host').option('--json', 'JSON').option('--journal <file>', 'journal file')
     .action((run: string, opts) => { result = commands.runs().then((m) => m.showCommand(run, opts, io)); });
@@ -132,6 +136,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     .option('--notify-webhook <url>', 'POST a JSON summary when the non-compliant or at-risk hosts change')
     .option('--notify-webhook-env <name>', 'read the webhook URL from this environment variable (keeps a token out of argv)')
     .option('--journal <file>', 'the journal the checks are recorded in')
+    .option('--keep-checks <duration>', "check runs older than this are pruned from the journal after each run (default 90d; 'forever' keeps all)")
     .option('--print-systemd', 'print an equivalent systemd service + timer pair and exit (schedules nothing)')
     .option('--unit-name <name>', 'systemd unit name (default remediate-check-PLAYBOOK)')
     .option('--verbose', "also print each check's own output")

@@ -496,6 +496,31 @@ export class Journal {
     });
   }
 
+  /**
+   * Retention for check runs, which a schedule adds every day or hour (a 3000-host check is
+   * ~13 MB): delete those started before `before` (epoch ms), except the newest `keep` (drift
+   * compares the last two). Apply, rollback and ad-hoc runs are never touched: they hold what
+   * undoes a change. Freed pages are reused, so the file stops growing. One transaction.
+   */
+  pruneCheckRuns(opts: { before: number; keep: number }): { runs: number; results: number } {
+    return this.guard(() =>
+      this.db.transaction(() => {
+        const ids = (prepared(this.db,
+            `SELECT id FROM runs WHERE command = 'check' AND started < ?
+               AND id NOT IN (SELECT id FROM runs WHERE command = 'check' ORDER BY started DESC, rowid DESC LIMIT ?)`,
+          ).all(opts.before, Math.max(0, opts.keep)) as { id: string }[]).map((r) => r.id);
+        let results = 0;
+        for (const id of ids) {
+          results += prepared(this.db, 'DELETE FROM check_results WHERE run_id = ?').run(id).changes;
+          prepared(this.db, 'DELETE FROM facts WHERE run_id = ?').run(id);
+          prepared(this.db, 'DELETE FROM run_hosts WHERE run_id = ?').run(id);
+          prepared(this.db, 'DELETE FROM runs WHERE id = ?').run(id);
+        }
+        return { runs: ids.length, results };
+      })(),
+    );
+  }
+
   /** Per check run (newest first), how many hosts ended in each check status. */
   checkStatusByRun(opts: { limit?: number } = {}): { runId: string; started: number; counts: Record<string, number> }[] {
     return this.guard(() => {

@@ -146,6 +146,7 @@ test('--print-systemd prints a service + timer pair for the same check and sched
   t.regex(service, new RegExp(`WorkingDirectory=${dir.replace(/[/.]/g, '\\$&')}\\n`));
   t.regex(timer, /OnCalendar=Mon\.\.Fri \*-\*-\* 06\.\.18:00,30:00\n/);
   t.regex(timer, /RandomizedDelaySec=300\n/);
+  t.regex(service, /ExecStopPost=\S+node \S+main\.js prune --checks-older-than 90d --journal \S+\/state\/remediate\/journal\.db\n/, 'retention after each check');
   t.regex(c.err(), /systemctl enable --now remediate-check-site\.timer/);
   t.false(c.lines.some((l) => /first run at/.test(l)), 'nothing scheduled');
   if (!hasSystemd) return t.log('systemd-analyze not installed: units checked structurally only');
@@ -155,4 +156,38 @@ test('--print-systemd prints a service + timer pair for the same check and sched
   const v = spawnSync('systemd-analyze', ['verify', path.join(dir, 'units', 'remediate-check-site.service'), path.join(dir, 'units', 'remediate-check-site.timer')], { encoding: 'utf8' });
   t.is(v.status, 0, v.stderr);
   t.is(v.stderr.trim(), '');
+});
+
+test('the daemon prunes check runs older than --keep-checks after each run (the newest two stay)', async (t) => {
+  const dir = workspace(t);
+  const journalFile = path.join(dir, 'journal.db');
+  const DAY = 86_400_000;
+  const record = (at: number, id?: string) => {
+    const j = openJournal(journalFile, { now: () => at });
+    try {
+      const runId = j.startRun({ id, command: 'check', user: 'ops', controllerHost: 'ctl', argv: [], inventoryPaths: [], connection: { hosts: {} } });
+      const events = checkEvents(runId, [{ host: 'a', clock: CLOCK }]);
+      events.forEach(journalSink(j, runId));
+      recordCheckReport(j, foldCheckReport(events, { now: new Date(CLOCK * 1000) }), at);
+      j.finishRun(runId, 'succeeded');
+    } finally {
+      j.close();
+    }
+    return 0;
+  };
+  record(Date.now() - 60 * DAY, 'old-60d');
+  record(Date.now() - 40 * DAY, 'old-40d');
+  record(Date.now() - 10 * DAY, 'recent-10d');
+  const ac = new AbortController();
+  const c = captureIo(dir, ac.signal);
+  const done = scheduleCommand('site.yml', { cron: '* * * * * *', journal: journalFile, keepChecks: '30d' }, c.io, { runCheck: async () => record(Date.now()) });
+  while (!c.lines.some((l) => /: run 1: finished/.test(l))) await sleep(50);
+  ac.abort();
+  t.is(await done, 0, c.err());
+  t.true(c.lines.some((l) => /pruned 2 check run\(s\) older than 30d from the journal/.test(l)), c.lines.join('\n'));
+  const j = openJournal(journalFile, { now: () => Date.now() });
+  t.teardown(() => j.close());
+  const left = j.checkRuns({ limit: 10 }).map((r) => r.id);
+  t.is(left.length, 2);
+  t.true(left.includes('recent-10d'));
 });

@@ -1,8 +1,9 @@
-// runs / show: what the journal knows, newest first; per host, per step.
+// runs / show: what the journal knows, newest first; per host, per step. prune: check-run retention.
 import { EXIT } from '../../report/exit-codes.js';
 import type { Io } from '../io.js';
 import { lockOwner, openCliJournal } from '../journal.js';
 import { runLiveness, type RunLiveness } from '../../journal/index.js';
+import { parseDuration } from '../../source/schema.js';
 
 /** A run still 'running' whose controller on this machine is gone was cut off (kill -9, power). */
 function liveness(io: Io, r: Parameters<typeof runLiveness>[0]): RunLiveness {
@@ -69,3 +70,24 @@ export async function showCommand(runArg: string, opts: { json?: boolean; journa
     j.journal.close();
   }
 }
+
+/**
+ * prune --checks-older-than 90d: drop check runs (their results and host rows) older than that,
+ * keeping the newest two whatever their age. Apply, rollback and ad-hoc runs are kept.
+ */
+export async function pruneCommand(opts: { checksOlderThan: string; journal?: string }, io: Io): Promise<number> {
+  const ms = parseDuration(opts.checksOlderThan);
+  if (ms === undefined || ms <= 0) { io.err(`remediate: --checks-older-than: expected a duration like 90d, 12h; found '${opts.checksOlderThan}'\n`); return EXIT.BAD_INPUT; }
+  const j = openCliJournal(io, opts.journal);
+  if ('error' in j) { io.err(`remediate: ${j.error}\n`); return EXIT.BAD_INPUT; }
+  try {
+    const r = j.journal.pruneCheckRuns({ before: Date.now() - ms, keep: KEEP_CHECK_RUNS });
+    io.out(`pruned ${r.runs} check run(s) older than ${opts.checksOlderThan} (${r.results} result rows); the newest ${KEEP_CHECK_RUNS} check runs and every apply, rollback and ad-hoc run are kept\n`);
+    return EXIT.OK;
+  } finally {
+    j.journal.close();
+  }
+}
+
+/** Check runs retention always keeps: `history` compares the last two. */
+export const KEEP_CHECK_RUNS = 2;

@@ -14,6 +14,9 @@ import type { Io } from '../io.js';
 import { openCliJournal } from '../journal.js';
 import { packageRoot } from '../setup.js';
 import { playbookCommand, type PlaybookCommandOptions } from './playbook.js';
+import { KEEP_CHECK_RUNS } from './runs.js';
+
+const DEFAULT_KEEP_CHECKS_MS = 90 * 86_400_000;
 
 export interface ScheduleCommandOptions extends PlaybookCommandOptions {
   cron: string;
@@ -30,6 +33,8 @@ export interface ScheduleCommandOptions extends PlaybookCommandOptions {
   waivers?: string;
   /** Also print each check's own output. */
   verbose?: boolean;
+  /** Check runs older than this are pruned from the journal after each run ('forever': never). */
+  keepChecks?: string;
 }
 
 export interface ScheduleDeps {
@@ -71,6 +76,10 @@ export async function scheduleCommand(playbook: string, opts: ScheduleCommandOpt
   const jitterMs = opts.jitter === undefined ? 0 : parseDuration(opts.jitter);
   if (jitterMs === undefined) return bad(`--jitter: expected seconds or a duration like 30s, 5m, 1h; found '${opts.jitter}'`);
   if (opts.askBecomePass) return bad('-K/--ask-become-pass cannot be answered by a schedule; use --become-password-env NAME');
+  // A schedule adds a check run every period (a 3000-host check is ~13 MB of journal): keep 90
+  // days of them unless told otherwise.
+  const keepMs = opts.keepChecks === undefined ? DEFAULT_KEEP_CHECKS_MS : opts.keepChecks === 'forever' ? undefined : parseDuration(opts.keepChecks);
+  if (opts.keepChecks !== undefined && opts.keepChecks !== 'forever' && !keepMs) return bad(`--keep-checks: expected a duration like 90d or 'forever'; found '${opts.keepChecks}'`);
   try {
     readFileSync(path.resolve(io.cwd, playbook));
   } catch (e) {
@@ -92,6 +101,7 @@ export async function scheduleCommand(playbook: string, opts: ScheduleCommandOpt
         onCalendar: cal.value,
         randomizedDelaySec: jitterMs ? Math.ceil(jitterMs / 1000) : undefined,
         environmentFile: opts.becomePasswordEnv ? `/etc/remediate/${name}.env` : undefined,
+        execStopPost: keepMs !== undefined ? [...self, 'prune', '--checks-older-than', opts.keepChecks ?? '90d', '--journal', journalPath] : undefined,
       });
       io.out(`# ---- ${u.serviceName}\n${u.service}\n# ---- ${u.timerName}\n${u.timer}`);
       io.err(`Save them as /etc/systemd/system/${u.serviceName} and /etc/systemd/system/${u.timerName}, then: systemctl daemon-reload && systemctl enable --now ${u.timerName}\n`
@@ -115,6 +125,10 @@ export async function scheduleCommand(playbook: string, opts: ScheduleCommandOpt
     const j = openCliJournal(io, journalPath);
     if ('error' in j) { log(`cannot read the journal: ${j.error}`); return; }
     try {
+      if (keepMs !== undefined) {
+        const pruned = j.journal.pruneCheckRuns({ before: Date.now() - keepMs, keep: KEEP_CHECK_RUNS });
+        if (pruned.runs) log(`pruned ${pruned.runs} check run(s) older than ${opts.keepChecks ?? '90d'} from the journal`);
+      }
       const [curr, prev] = j.journal.checkRuns({ limit: 2 });
       if (!curr || curr.id === lastSeen) { log(`no new check results in ${journalPath}: nothing to compare or alert on`); return; }
       lastSeen = curr.id;
