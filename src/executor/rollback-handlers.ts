@@ -7,7 +7,7 @@ import type { Emit } from '../report/events.js';
 import type { ModuleRegistry } from '../modules/registry.js';
 import type { Transport } from '../transport/types.js';
 import type { Clock } from './types.js';
-import { playHost } from './play-host.js';
+import { playHost, type StepRecorder } from './play-host.js';
 import { render } from '../playbook/template.js';
 
 export interface UndoneStep { task: string; taskIndex: number; handler?: boolean }
@@ -34,7 +34,7 @@ export async function rerunHandlers(
   conn: HostConn,
   playbook: Playbook,
   which: { play: Play; names: string[] },
-  deps: { transport: Transport; modules: ModuleRegistry; emit: Emit; clock: Clock; becomePassword?: string; inventoryVars?: Record<string, unknown>; extraVars?: Record<string, unknown> },
+  deps: { transport: Transport; modules: ModuleRegistry; emit: Emit; clock: Clock; becomePassword?: string; inventoryVars?: Record<string, unknown>; extraVars?: Record<string, unknown>; recorder?: StepRecorder },
 ): Promise<{ ok: boolean; msg?: string }> {
   const { play } = which;
   // Play vars as the apply had them, under the run's inventory and extra vars where given.
@@ -54,6 +54,8 @@ export async function rerunHandlers(
     becomePassword: deps.becomePassword,
     templates: playbook.templates,
     notified: which.names,
+    // the restarts a rollback makes are on record too, under the run that made them
+    recorder: deps.recorder,
   });
   return r.status === 'failed' || r.status === 'unreachable' ? { ok: false, msg: `handlers after rollback: ${r.msg ?? r.status}` } : { ok: true };
 }

@@ -102,4 +102,9 @@ test('show lists the restarts and reloads a run made, handlers marked, with the 
   t.is(rb.code, 0, rb.out + rb.err);
   t.regex(rb.out, /1 step\(s\) on 1 host/);
   t.deepEqual(r.handlersLog(), ['restarted', 'restarted']);
+  // and the rollback's own restart is on record, under the rollback run
+  const runs = await r.cli(['runs', '--json']);
+  const rbRun = (JSON.parse(runs.out) as { id: string; command: string }[]).find((x) => x.command === 'rollback')!;
+  const rbShow = await r.cli(['show', rbRun.id]);
+  t.deepEqual(rbShow.out.split('\n').filter((l) => /^\s+(handler )?#\d/.test(l)).map((l) => l.trim().replace(/:.*→/, ' →')), ['handler #1 restart [shell, stateless] → ok']);
 });

@@ -386,7 +386,7 @@ export async function playbookCommand(command: 'apply' | 'plan' | 'check', playb
             const r = await undoHost(steps, ctx, modules, { rollback: (id, s) => journal!.recordRollback(id, s) });
             const which = r.status === 'restored' ? handlersToRerun(loaded.playbook, steps) : undefined;
             if (which) {
-              const hr = await rerunHandlers(h, conn, loaded.playbook, which, { transport, modules, emit, clock, becomePassword: secret, inventoryVars: loaded.view.hostVars(h), extraVars: loaded.extraVars });
+              const hr = await rerunHandlers(h, conn, loaded.playbook, which, { transport, modules, emit, clock, becomePassword: secret, inventoryVars: loaded.view.hostVars(h), extraVars: loaded.extraVars, recorder: journalRecorder(journal!, runId, (x) => fingerprints.get(x) ?? factsFingerprint({})) });
               if (!hr.ok) { emit({ kind: 'warning', host: h, msg: hr.msg! }); return 'failed'; }
             }
             return r.status;

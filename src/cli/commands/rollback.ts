@@ -11,6 +11,7 @@ import { defaultRegistry } from '../../modules/registry.js';
 import { loadInventory, selectHosts } from '../../inventory/index.js';
 import { redactArgv, type StepRecord } from '../../journal/index.js';
 import { journalSink } from '../../journal/event-sink.js';
+import { journalRecorder } from '../../journal/recorder.js';
 import { EXIT } from '../../report/exit-codes.js';
 import { InputError, renderProblems } from '../../source/errors.js';
 import type { Event } from '../../report/events.js';
@@ -74,6 +75,7 @@ export async function rollbackCommand(runArg: string, opts: RollbackOptions, io:
     const emit = (e: Event) => { sink(e); reporter.emit(e); };
     const owner = lockOwner(io);
     const clock = realClock();
+    const recorder = journalRecorder(journal, rbRun, () => '');
     // The run's playbook, if unchanged, says which handlers the undone steps had notified.
     let playbook: Playbook | undefined;
     try {
@@ -115,7 +117,7 @@ export async function rollbackCommand(runArg: string, opts: RollbackOptions, io:
             let u = await undoHost(byHost.get(host)!, ctx, modules, { rollback: (sid, s) => journal.recordRollback(sid, s) });
             const which = playbook && u.status === 'restored' ? handlersToRerun(playbook, byHost.get(host)!) : undefined;
             if (which) {
-              const h = await rerunHandlers(host, conn, playbook!, which, { transport, modules, emit, clock, becomePassword: secret, inventoryVars: vars?.hostVars(host), extraVars: vars?.extraVars });
+              const h = await rerunHandlers(host, conn, playbook!, which, { transport, modules, emit, clock, becomePassword: secret, inventoryVars: vars?.hostVars(host), extraVars: vars?.extraVars, recorder });
               if (!h.ok) u = { status: 'failed', msg: h.msg };
             }
             emit({ kind: 'host.rollback', host, status: u.status, msg: u.msg });
