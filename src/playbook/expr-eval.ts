@@ -65,6 +65,9 @@ export function evaluateAst(ast: Ast, env: EvalEnv): unknown {
 
 function strict(v: unknown, ast: Ast, env: EvalEnv): unknown {
   if (v instanceof UndefinedMarker) undefinedError(env, v, ast.at);
+  // A dry run's partly known result used whole (rendered, compared, passed to a filter): what
+  // it holds is not known yet.
+  if (v instanceof PartlyKnown) throw new NotYetKnown(v.variable);
   return v;
 }
 

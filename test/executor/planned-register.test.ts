@@ -22,6 +22,8 @@ const PLAY = `
       when: wrote.changed
     - name: d, from what writing a said
       copy: { dest: "{{ root }}/d.conf", content: "{{ wrote.msg | default('nothing') }}\\n" }
+    - name: e, the whole result
+      copy: { dest: "{{ root }}/e.conf", content: "{{ wrote | default({}) }}\\n" }
 `;
 
 type Ev = { kind: string; task?: string; status?: string; reason?: string };
@@ -43,6 +45,7 @@ test('plan gives a later task the registered `changed` apply will give it, round
     'b, where a was already in place': 'skip',
     'c, where a was written now': 'change',
     'd, from what writing a said': 'unknown',
+    'e, the whole result': 'unknown',
   });
   t.regex(events(plan1.out).find((e) => e.task === 'd, from what writing a said')!.reason ?? '', /wrote\.msg/);
 
@@ -53,7 +56,7 @@ test('plan gives a later task the registered `changed` apply will give it, round
 
   // a is in place now: b's turn, c's condition false
   const plan2 = await cli(['plan', 'site.yml', '-i', 'inv.ini', '--json'], opts);
-  t.deepEqual(planned(plan2.out), { 'write a': 'ok', 'b, where a was already in place': 'change', 'c, where a was written now': 'skip', 'd, from what writing a said': 'change' });
+  t.deepEqual(planned(plan2.out), { 'write a': 'ok', 'b, where a was already in place': 'change', 'c, where a was written now': 'skip', 'd, from what writing a said': 'change', 'e, the whole result': 'change' });
   const apply2 = await cli(['apply', 'site.yml', '-i', 'inv.ini', '--yes', '--json'], opts);
   const done2 = applied(apply2.out);
   for (const [task, status] of Object.entries(planned(plan2.out))) t.is(done2[task], AS_APPLIED[status], `round 2: ${task}`);
