@@ -9,6 +9,8 @@ import type { Risk } from '../facts/index.js';
 export interface AlertSet {
   non_compliant: string[];
   at_risk: string[];
+  /** Unreachable, or their facts or assertions failed: a blind spot (absent in older callers). */
+  could_not_check?: string[];
 }
 
 export interface SetChange {
@@ -20,13 +22,18 @@ export interface SetChange {
 export interface AlertChange {
   non_compliant: SetChange;
   at_risk: SetChange;
+  could_not_check: SetChange;
 }
 
-/** Non-compliant hosts, and hosts at risk of dying (at-risk or critical), sorted. */
+/**
+ * Non-compliant hosts, hosts at risk of dying (at-risk or critical), and hosts that could not be
+ * checked (a host that stops answering is a blind spot, not a quiet one), sorted.
+ */
 export function alertSetOf(rows: readonly { host: string; status: HostCheckStatus; risk: Risk | null }[]): AlertSet {
   return {
     non_compliant: rows.filter((r) => r.status === 'non-compliant').map((r) => r.host).sort(),
     at_risk: rows.filter((r) => r.risk === 'at-risk' || r.risk === 'critical').map((r) => r.host).sort(),
+    could_not_check: rows.filter((r) => r.status === 'unreachable' || r.status === 'error').map((r) => r.host).sort(),
   };
 }
 
@@ -41,8 +48,12 @@ function change(prev: readonly string[], now: readonly string[]): SetChange {
  * change (the first run reports what it found); an empty one is not.
  */
 export function alertChange(prev: AlertSet | null, curr: AlertSet): AlertChange | null {
-  const c = { non_compliant: change(prev?.non_compliant ?? [], curr.non_compliant), at_risk: change(prev?.at_risk ?? [], curr.at_risk) };
-  const moved = c.non_compliant.added.length + c.non_compliant.removed.length + c.at_risk.added.length + c.at_risk.removed.length;
+  const c = {
+    non_compliant: change(prev?.non_compliant ?? [], curr.non_compliant),
+    at_risk: change(prev?.at_risk ?? [], curr.at_risk),
+    could_not_check: change(prev?.could_not_check ?? [], curr.could_not_check ?? []),
+  };
+  const moved = Object.values(c).reduce((n, x) => n + x.added.length + x.removed.length, 0);
   return moved > 0 ? c : null;
 }
 
@@ -57,13 +68,15 @@ export interface AlertPayload {
   summary: Record<string, number>;
   non_compliant: SetChange;
   at_risk: SetChange;
+  could_not_check: SetChange;
   /** Forecast per newly at-risk host. */
   forecasts: { host: string; risk: Risk | null; forecast_death: string | null; keys_in_use: number | null; reloads_left: number | null }[];
 }
 
 export function alertText(c: AlertChange, runId: string): string {
   const part = (name: string, s: SetChange) => `${s.now.length} ${name}${s.added.length ? ` (+${s.added.length}: ${s.added.slice(0, 5).join(', ')}${s.added.length > 5 ? ', …' : ''})` : ''}${s.removed.length ? ` (-${s.removed.length})` : ''}`;
-  return `remediate check ${runId}: ${part('non-compliant', c.non_compliant)}, ${part('at risk', c.at_risk)}`;
+  const blind = c.could_not_check.now.length || c.could_not_check.removed.length ? `, ${part('could not be checked', c.could_not_check)}` : '';
+  return `remediate check ${runId}: ${part('non-compliant', c.non_compliant)}, ${part('at risk', c.at_risk)}${blind}`;
 }
 
 /** Only scheme, host and port: paths and queries of webhook URLs are secrets. */

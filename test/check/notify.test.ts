@@ -34,14 +34,19 @@ test('alert sets: non-compliant and at-risk hosts; a change is what was added or
     { host: 'e', status: 'compliant' as const, risk: 'unknown' as const },
   ];
   const s = alertSetOf(rows);
-  t.deepEqual(s, { non_compliant: ['a'], at_risk: ['b', 'c'] });
-  t.is(alertChange(s, { non_compliant: ['a'], at_risk: ['b', 'c'] }), null, 'same sets: no alert');
-  const c = alertChange(s, { non_compliant: ['a', 'f'], at_risk: ['c'] })!;
+  t.deepEqual(s, { non_compliant: ['a'], at_risk: ['b', 'c'], could_not_check: ['d'] });
+  t.is(alertChange(s, { non_compliant: ['a'], at_risk: ['b', 'c'], could_not_check: ['d'] }), null, 'same sets: no alert');
+  const c = alertChange(s, { non_compliant: ['a', 'f'], at_risk: ['c'], could_not_check: ['d'] })!;
   t.deepEqual(c.non_compliant, { added: ['f'], removed: [], now: ['a', 'f'] });
   t.deepEqual(c.at_risk, { added: [], removed: ['b'], now: ['c'] });
-  t.is(alertText(c, 'run-9'), 'remediate check run-9: 2 non-compliant (+1: f), 1 at risk (-1)');
+  t.is(alertText(c, 'run-9'), 'remediate check run-9: 2 non-compliant (+1: f), 1 at risk (-1), 1 could not be checked');
+  const blind = alertChange(s, { non_compliant: ['a'], at_risk: ['b', 'c'], could_not_check: ['d', 'g'] })!;
+  t.truthy(blind, 'a host that stops answering alerts: it is a blind spot');
+  t.deepEqual(blind.could_not_check, { added: ['g'], removed: [], now: ['d', 'g'] });
+  t.is(alertText(blind, 'run-10'), 'remediate check run-10: 1 non-compliant, 2 at risk, 2 could not be checked (+1: g)');
   t.truthy(alertChange(null, s), 'first run with findings alerts');
-  t.is(alertChange(null, { non_compliant: [], at_risk: [] }), null, 'first run, nothing found: quiet');
+  t.is(alertChange(null, { non_compliant: [], at_risk: [], could_not_check: [] }), null, 'first run, nothing found: quiet');
+  t.is(alertText(alertChange(null, { non_compliant: ['a'], at_risk: [], could_not_check: [] })!, 'run-1'), 'remediate check run-1: 1 non-compliant (+1: a), 0 at risk', 'nobody unchecked: not mentioned');
 });
 
 test('delivered after retries: 503, 503, then 200, with growing backoff; send() never waits', async (t) => {

@@ -144,7 +144,7 @@ export async function scheduleCommand(playbook: string, opts: ScheduleCommandOpt
       const added = new Set(change.at_risk.added);
       const payload: AlertPayload = {
         event: 'remediate.check.changed', run_id: curr.id, previous_run_id: prev?.id ?? null, at: new Date(curr.started).toISOString(),
-        playbook: curr.playbook ?? null, text: alertText(change, curr.id), summary: counts, non_compliant: change.non_compliant, at_risk: change.at_risk,
+        playbook: curr.playbook ?? null, text: alertText(change, curr.id), summary: counts, non_compliant: change.non_compliant, at_risk: change.at_risk, could_not_check: change.could_not_check,
         forecasts: now.filter((r: HostResult) => added.has(r.host)).map((r) => ({ host: r.host, risk: r.risk, forecast_death: r.forecast_death, keys_in_use: r.keys_in_use, reloads_left: r.reloads_left })),
       };
       notifier.send(payload, `alert for ${curr.id}`);
