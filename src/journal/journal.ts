@@ -499,8 +499,8 @@ export class Journal {
   /**
    * Retention for check runs, which a schedule adds every day or hour (a 3000-host check is
    * ~13 MB): delete those started before `before` (epoch ms), except the newest `keep` (drift
-   * compares the last two). Apply, rollback and ad-hoc runs are never touched: they hold what
-   * undoes a change. Freed pages are reused, so the file stops growing. One transaction.
+   * compares the last two). Apply, rollback and ad-hoc runs are never touched: they are the record
+   * of what changed hosts, and what undoes it. Freed pages are reused, so the file stops growing. One transaction.
    */
   pruneCheckRuns(opts: { before: number; keep: number }): { runs: number; results: number } {
     return this.guard(() =>
