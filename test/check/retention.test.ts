@@ -1,6 +1,6 @@
 // Check-run retention: a schedule adds a check run every period (a 3000-host check is ~13 MB of
 // journal). Runs older than the limit go, except the newest two (drift compares them); apply,
-// rollback and ad-hoc runs stay whatever their age: they hold what undoes a change.
+// rollback and ad-hoc runs stay whatever their age: they record what changed hosts (and what undoes it).
 import test from 'ava';
 import { seedJournal } from './seed-journal.js';
 import { loadHistory } from '../../src/check/history.js';
