@@ -105,7 +105,10 @@ export function provenCounts(play: Play, inv: InventoryView, extraVars: Record<s
   if (!proven || !play.rollout.canary) return undefined;
   const keyOf = play.rollout.canary.per === undefined ? () => '' : canaryKeyFn(play, inv, extraVars, (h) => proven.hosts.get(h));
   const counts = new Map<string, number>();
-  for (const h of proven.hosts.keys()) counts.set(keyOf(h), (counts.get(keyOf(h)) ?? 0) + 1);
+  for (const h of proven.hosts.keys()) {
+    const k = keyOf(h);
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
   return counts;
 }
 

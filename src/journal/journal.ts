@@ -210,9 +210,10 @@ export class Journal {
 
   /**
    * Committed with a WAL fsync before it returns: call it, then run the step. A stateless step
-   * (a restart, a reload: nothing to undo) is recorded for the record without the fsync.
+   * (a restart, a reload: nothing to undo) is recorded for the record without the fsync, as is
+   * any the caller says needs none (`durable: false`).
    */
-  recordIntent(intent: Intent): number {
+  recordIntent(intent: Intent, opts: { durable?: boolean } = {}): number {
     return this.guard(() => {
       const clean = this.redact({ inverse: intent.inverse, summary: intent.summary, diff: intent.diff });
       try {
@@ -235,7 +236,7 @@ export class Journal {
               clean.diff ?? null,
               this.now(),
             );
-        const res = intent.class === 'stateless' ? insert() : this.durably(insert);
+        const res = (opts.durable ?? intent.class !== 'stateless') ? this.durably(insert) : insert();
         return Number(res.lastInsertRowid);
       } catch (err) {
         if (sqliteCode(err) === 'SQLITE_CONSTRAINT_FOREIGNKEY') throw this.unknownHost('recordIntent', intent.runId, intent.host);

@@ -16,9 +16,8 @@ import { displayCommand } from '../../transport/command.js';
 import { journalSink } from '../../journal/event-sink.js';
 import { redactArgv } from '../../journal/index.js';
 import { openCliJournal } from '../journal.js';
-import { inventorySources } from '../setup.js';
+import { inventoryRecord } from './playbook.js';
 import type { Event } from '../../report/events.js';
-import path from 'node:path';
 
 export interface AdHocOptions extends HostOptions {
   become?: boolean;
@@ -60,9 +59,9 @@ export async function adHocCommand(pattern: string, command: string, opts: AdHoc
   const transport = createTransport(io, { knownHostsFile: opts.knownHosts, hostKeyPolicy: opts.hostKeyPolicy, connectTimeoutMs: opts.connectTimeout ? opts.connectTimeout * 1000 : undefined });
   const clock = realClock();
   const reporter = createReporter(io, { json: opts.json, command: 'run', showOutput: true });
-  const sources = inventorySources(opts, io).map((s) => (s.includes(',') ? s : path.resolve(io.cwd, s)));
+  const inv = inventoryRecord(opts, io);
   const runId = journal.startRun({
-    command: 'run', user: io.user, controllerHost: io.hostname, pid: io.pid, argv: redactArgv(io.argv), inventoryPaths: sources,
+    command: 'run', user: io.user, controllerHost: io.hostname, pid: io.pid, argv: redactArgv(io.argv), inventoryPaths: inv.sources, inventorySha256: inv.sha256.join(','),
     connection: {
       hosts: Object.fromEntries([...conns].filter((x): x is [string, HostConn] => !(x[1] instanceof Error))),
       becomeUser: become ? become.user ?? 'root' : undefined,
@@ -92,8 +91,9 @@ export async function adHocCommand(pattern: string, command: string, opts: AdHoc
           return { host, status: 'failed', msg: conn.message };
         }
         const t0 = clock.now();
-        // Journalled before it runs: a raw command has no inverse (rollback leaves it as is).
-        const step = journal.recordIntent({ runId, host, task: 'raw', taskIndex: 0, module: 'raw', class: 'irreversible', factsFingerprint: '', summary: displayCommand(spec) });
+        // Journalled before it runs. No fsync per host: a raw command has no inverse to recover,
+        // and the run's row, committed durably before any host started, names the command.
+        const step = journal.recordIntent({ runId, host, task: 'raw', taskIndex: 0, module: 'raw', class: 'irreversible', factsFingerprint: '', summary: displayCommand(spec) }, { durable: false });
         try {
           const res = await transport.exec(conn, spec);
           const finish = (status: 'changed' | 'failed' | 'unreachable', msg: string) =>

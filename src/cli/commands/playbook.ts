@@ -114,7 +114,8 @@ function sha256File(p: string): string | undefined {
   try { return createHash('sha256').update(readFileSync(p)).digest('hex'); } catch { return undefined; }
 }
 
-function inventoryRecord(opts: PlaybookCommandOptions, io: Io): { sources: string[]; sha256: string[] } {
+/** The inventory sources a run was given, resolved, with each file's hash (recorded in the journal). */
+export function inventoryRecord(opts: HostOptions, io: Io): { sources: string[]; sha256: string[] } {
   const sources = inventorySources(opts, io).map((s) => (s.includes(',') ? s : path.resolve(io.cwd, s)));
   return { sources, sha256: sources.map((s) => (s.includes(',') ? '' : sha256File(s) ?? '')) };
 }
