@@ -198,14 +198,20 @@ test('a journal path that is a directory is an io error naming it', (t) => {
   t.true(err?.message.includes(dir));
 });
 
-test('a version-1 journal from an older remediate is migrated in place: its runs stay, hosts gain why they ended', (t) => {
-  const dir = tempDir(t);
-  const path = join(dir, 'journal.db');
+/** A journal as an older remediate left it: schema `version`, one failed apply run on web1 (and `more`). */
+function olderJournal(t: Parameters<typeof tempDir>[0], version: number, more?: (db: Database.Database) => unknown): string {
+  const path = join(tempDir(t), 'journal.db');
   const r = raw(path);
-  t.deepEqual(migrate(r.db, path, MIGRATIONS.slice(0, 1)), { from: 0, to: 1 });
+  t.deepEqual(migrate(r.db, path, MIGRATIONS.slice(0, version)), { from: 0, to: version });
   r.db.prepare(`INSERT INTO runs (id, command, status, started, user, controller_host, argv, inventory_paths, connection) VALUES ('old-run', 'apply', 'failed', 1, 'ops', 'ctl', '[]', '[]', '{"hosts":{}}')`).run();
   r.db.prepare(`INSERT INTO run_hosts (run_id, host, seq, batch, canary, status, updated) VALUES ('old-run', 'web1', 0, 1, 0, 'failed', 1)`).run();
+  more?.(r.db);
   r.close();
+  return path;
+}
+
+test('a version-1 journal from an older remediate is migrated in place: its runs stay, hosts gain why they ended', (t) => {
+  const path = olderJournal(t, 1);
   const j = openJournal(path, { now: steppingClock() });
   t.like(j.getRun('old-run')?.hostList[0], { host: 'web1', status: 'failed' });
   t.false('msg' in j.getRun('old-run')!.hostList[0]);
@@ -217,14 +223,7 @@ test('a version-1 journal from an older remediate is migrated in place: its runs
 });
 
 test('a version-2 journal is migrated in place: its steps stay (none a handler\'s), and handler steps can be told apart', (t) => {
-  const dir = tempDir(t);
-  const path = join(dir, 'journal.db');
-  const r = raw(path);
-  t.deepEqual(migrate(r.db, path, MIGRATIONS.slice(0, 2)), { from: 0, to: 2 });
-  r.db.prepare(`INSERT INTO runs (id, command, status, started, user, controller_host, argv, inventory_paths, connection) VALUES ('old-run', 'apply', 'failed', 1, 'ops', 'ctl', '[]', '[]', '{"hosts":{}}')`).run();
-  r.db.prepare(`INSERT INTO run_hosts (run_id, host, seq, batch, canary, status, updated) VALUES ('old-run', 'web1', 0, 1, 0, 'failed', 1)`).run();
-  r.db.prepare(`INSERT INTO steps (run_id, host, task, task_index, module, class, facts_fingerprint, summary, intent_at, status, started_at, finished_at) VALUES ('old-run', 'web1', 'ini', 2, 'ini', 'reversible', 'fp', 'set x', 1, 'changed', 1, 2)`).run();
-  r.close();
+  const path = olderJournal(t, 2, (db) => db.prepare(`INSERT INTO steps (run_id, host, task, task_index, module, class, facts_fingerprint, summary, intent_at, status, started_at, finished_at) VALUES ('old-run', 'web1', 'ini', 2, 'ini', 'reversible', 'fp', 'set x', 1, 'changed', 1, 2)`).run());
   const j = openJournal(path, { now: steppingClock() });
   t.like(j.stepsFor('old-run')[0], { task: 'ini', taskIndex: 2 });
   t.false('handler' in j.stepsFor('old-run')[0]);
